@@ -1,0 +1,130 @@
+"""`create_bot(settings)`: the one way the bot is built, for `run`, the preview and the tests."""
+
+from __future__ import annotations
+
+import logging
+import pkgutil
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from bot import __version__
+from bot.clock import Clock, SystemClock
+from bot.command_sync import sync_if_changed
+from bot.config import Settings
+from bot.content.loader import ContentLibrary, load_library
+from bot.db.app_state import AppStateRepository
+from bot.db.database import Database
+from bot.errors import command_name, report_error, send_ephemeral
+from bot.inflight import InflightTracker
+from bot.scheduling import Scheduler
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+def extension_names() -> list[str]:
+    """Every module in `cogs/` is an extension."""
+    return sorted(f"cogs.{module.name}" for module in pkgutil.iter_modules(cogs.__path__))
+
+
+def intents() -> discord.Intents:
+    # Slash commands arrive as interactions and need no intents; `guilds` keeps the server and channel
+    # cache that permission checks and channel lookups use. Nothing privileged.
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    return wanted
+
+
+class LatchTree(app_commands.CommandTree["LatchBot"]):
+    async def interaction_check(self, interaction: discord.Interaction[LatchBot], /) -> bool:
+        if not self.client.accepting_work:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            else:
+                await send_ephemeral(interaction, "Latch is restarting. Please try again in a minute.")
+            return False
+        return True
+
+    async def _call(self, interaction: discord.Interaction[LatchBot]) -> None:
+        # Counted as in-flight work so a shutdown lets a running command finish its reply.
+        async with self.client.inflight.track():
+            await super()._call(interaction)
+
+    async def on_error(
+        self, interaction: discord.Interaction[LatchBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        await report_error(interaction, error, where=command_name(interaction))
+
+
+class LatchBot(commands.Bot):
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=LatchTree,
+            help_command=None,
+        )
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.scheduler = Scheduler(self.clock)
+        self.inflight = InflightTracker()
+        self.accepting_work = True
+        self.version = __version__
+        self._db: Database | None = None
+        self._content: ContentLibrary | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("the database is opened in setup_hook")
+        return self._db
+
+    @property
+    def content(self) -> ContentLibrary:
+        if self._content is None:
+            raise RuntimeError("content is loaded in setup_hook")
+        return self._content
+
+    async def setup_hook(self) -> None:
+        self._db = await Database.open(self.settings.database_path)
+        applied = await self._db.migrate()
+        if applied:
+            log.info("database migrated to version %s", applied[-1])
+        self._content = load_library(self.settings.content_dir)
+        self.scheduler.start(self.loop)
+        for name in extension_names():
+            await self.load_extension(name)
+        await sync_if_changed(
+            self.tree, AppStateRepository(self._db), self.clock, self.settings.dev_guild_ids
+        )
+
+    async def on_ready(self) -> None:
+        user = self.user
+        log.info("ready as %s (id %s) in %d servers", user, user.id if user else "?", len(self.guilds))
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        log.exception("unhandled error in event %s", event_method)
+
+    async def close(self) -> None:
+        """Stop taking work, let in-flight work finish (bounded), then release everything."""
+        if not self.accepting_work and self.is_closed():
+            return
+        self.accepting_work = False
+        if not await self.inflight.wait_idle(SHUTDOWN_GRACE_SECONDS):
+            log.warning("shutting down with %d task(s) still in flight", self.inflight.count)
+        self.scheduler.shutdown()
+        await super().close()
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+        log.info("shut down cleanly")
+
+
+def create_bot(settings: Settings, *, clock: Clock | None = None) -> LatchBot:
+    return LatchBot(settings, clock=clock)

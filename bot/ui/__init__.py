@@ -1,0 +1,1 @@
+"""Embed rendering and persistent views shared by cogs."""

@@ -1,0 +1,95 @@
+"""Shared fixtures: settings isolated from the developer's environment, and the real bot on SimCord."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import discord
+import pytest
+import pytest_asyncio
+import simcord
+
+from bot.app import LatchBot, create_bot
+from bot.config import Settings
+
+_SETTING_VARIABLES = (
+    "DISCORD_TOKEN",
+    "DISCORD_API_BASE",
+    "DISCORD_GATEWAY_URL",
+    "DATABASE_URL",
+    "DEV_GUILD_IDS",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "HEALTH_PORT",
+    "HEALTH_HOST",
+    "CONTENT_DIR",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    for name in _SETTING_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    yield
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'latch.sqlite3'}")
+
+
+@pytest_asyncio.fixture
+async def bot_factory(settings: Settings) -> AsyncIterator[Callable[[], LatchBot]]:
+    """Builds bots on the test's database; closes every database they opened at the end.
+
+    SimCord's `restart_bot` swaps generations without calling `close()` (like a crash), so the old
+    generation's connection is closed here.
+    """
+    built: list[LatchBot] = []
+
+    def build() -> LatchBot:
+        bot = create_bot(settings)
+        built.append(bot)
+        return bot
+
+    yield build
+    for bot in built:
+        database = bot._db
+        if database is not None:
+            await database.close()
+
+
+@pytest.fixture
+def simcord_bot(bot_factory: Callable[[], LatchBot]) -> LatchBot:
+    return bot_factory()
+
+
+def answer(result: simcord.InteractionResult) -> simcord.ResponseMessage:
+    """The message an interaction was answered with; fails the test when there was none."""
+    assert result.response is not None, "the interaction was not answered with a message"
+    return result.response
+
+
+def text(result: simcord.InteractionResult) -> str:
+    return answer(result).content or ""
+
+
+class Server:
+    """A demo server with a plain member and a moderator (Manage Server)."""
+
+    def __init__(self, env: simcord.Env) -> None:
+        self.env = env
+        self.guild = env.create_guild("Pumping Parents")
+        self.channel = self.guild.create_text_channel("general")
+        self.moderators = self.guild.create_role(
+            "Moderators", permissions=discord.Permissions(manage_guild=True)
+        )
+        self.member = self.guild.add_member(env.create_user("sam"))
+        self.moderator = self.guild.add_member(env.create_user("robin"), roles=[self.moderators])
+
+
+@pytest.fixture
+def server(simcord_env: simcord.Env) -> Server:
+    return Server(simcord_env)

@@ -1,0 +1,46 @@
+"""A restart with an unchanged tree makes no sync request; a changed tree makes exactly one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import discord
+import simcord
+from discord import app_commands
+
+from bot.app import LatchBot
+from tests.conftest import text
+
+
+def _sync_requests(env: simcord.Env) -> int:
+    return sum(
+        1 for request in env.http_requests if request.method == "PUT" and request.path.endswith("/commands")
+    )
+
+
+async def test_restart_syncs_only_when_the_tree_changed(
+    simcord_env: simcord.Env, bot_factory: Callable[[], LatchBot]
+) -> None:
+    assert _sync_requests(simcord_env) == 1  # first start on an empty database
+
+    await simcord_env.restart_bot(bot_factory())
+    assert _sync_requests(simcord_env) == 1  # same tree: no request at all
+
+    changed = bot_factory()
+
+    @app_commands.command(name="extra", description="A command added in a new release")
+    async def extra(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("extra", ephemeral=True)
+
+    changed.tree.add_command(extra)
+    await simcord_env.restart_bot(changed)
+    assert _sync_requests(simcord_env) == 2  # changed tree: exactly one more
+
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("general")
+    member = guild.add_member(simcord_env.create_user("sam"))
+    result = await member.slash(channel, "extra")  # the synced command really is live
+    assert text(result) == "extra"
+
+    await simcord_env.restart_bot(bot_factory())  # back to the old tree: a change again
+    assert _sync_requests(simcord_env) == 3

@@ -1,0 +1,23 @@
+"""The offline preview serves a page on loopback, and the real bot answers in it."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from bot.config import Settings
+from bot.preview import open_preview
+from tests.conftest import answer
+
+
+async def test_preview_page_answers_and_about_runs(settings: Settings) -> None:
+    async with open_preview(settings) as session:
+        assert session.url.startswith("http://127.0.0.1:")
+        async with aiohttp.ClientSession() as http, http.get(session.url.split("#", 1)[0]) as page:
+            assert page.status == 200
+            assert "text/html" in page.headers["Content-Type"]
+
+        result = await session.member.slash(session.channel, "about")
+        assert answer(result).embeds[0].title == "About Latch"
+        assert session.moderator.id != session.member.id
+
+    assert not settings.database_path.exists()  # the preview never touches the configured database
