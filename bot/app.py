@@ -116,6 +116,8 @@ class LatchBot(commands.Bot):
         if not self.accepting_work and self.is_closed():
             return
         self.accepting_work = False
+        if self.inflight.count:
+            log.info("waiting for %d in-flight task(s) to finish", self.inflight.count)
         if not await self.inflight.wait_idle(SHUTDOWN_GRACE_SECONDS):
             log.warning("shutting down with %d task(s) still in flight", self.inflight.count)
         self.scheduler.shutdown()

@@ -21,7 +21,7 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = None
     discord_api_base: str = DEFAULT_API_BASE
-    # None: use the gateway URL Discord hands out from /gateway/bot.
+    # None: discord.py's own default gateway (wss://gateway.discord.gg).
     discord_gateway_url: str | None = None
     database_url: str = "sqlite:///./data/latch.sqlite3"
     dev_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)

@@ -1,0 +1,308 @@
+"""The loopback fake Discord and `bot.endpoints`, proven with a plain discord.py bot (not Latch)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Iterator
+
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+from discord.http import Route
+
+from bot.endpoints import DEFAULT_API_BASE, apply_endpoints, current_endpoints, validate_token_shape
+from tests.process.fake_discord import EPHEMERAL, LOADING, FakeDiscord, make_fake_token
+
+TIMEOUT = 10.0
+
+
+@pytest.fixture
+def endpoints(fake_discord: FakeDiscord) -> Iterator[FakeDiscord]:
+    """Route this process's discord.py at the fake; restore Discord's endpoints afterwards."""
+    apply_endpoints(fake_discord.api_base, fake_discord.gateway_url)
+    try:
+        yield fake_discord
+    finally:
+        apply_endpoints(DEFAULT_API_BASE, None)
+
+
+class PlainBot(commands.Bot):
+    """A minimal app-commands bot: /ping answers at once, /slow defers, follows up and edits."""
+
+    def __init__(self, guild_id: int) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            guild_ready_timeout=0.05,
+        )
+        self.guild = discord.Object(id=guild_id)
+        self.ready_seen = asyncio.Event()
+
+        @app_commands.command(name="ping", description="Replies with pong")
+        async def ping(interaction: discord.Interaction, word: str) -> None:
+            await interaction.response.send_message(
+                f"pong {word} from {interaction.user.name}", ephemeral=True
+            )
+
+        @app_commands.command(name="slow", description="Defers, then follows up")
+        async def slow(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(thinking=True)
+            await interaction.followup.send("done")
+            await interaction.edit_original_response(content="done, edited")
+
+        self.tree.add_command(ping, guild=self.guild)
+        self.tree.add_command(slow, guild=self.guild)
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync(guild=self.guild)
+
+    async def on_ready(self) -> None:
+        self.ready_seen.set()
+
+
+async def _start(bot: discord.Client, token: str) -> asyncio.Task[None]:
+    """Start `bot` and wait for on_ready, surfacing a crash instead of waiting out the timeout."""
+    task = asyncio.create_task(bot.start(token))
+    ready = asyncio.create_task(bot.wait_until_ready())
+    done, _ = await asyncio.wait({task, ready}, timeout=TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        ready.cancel()
+        task.result()
+        raise AssertionError("the bot stopped before becoming ready")
+    if ready not in done:
+        ready.cancel()
+        raise TimeoutError("the bot did not become ready")
+    return task
+
+
+@pytest.fixture
+async def bot(endpoints: FakeDiscord) -> AsyncIterator[PlainBot]:
+    client = PlainBot(endpoints.guild_id)
+    task = await _start(client, endpoints.token)
+    await asyncio.wait_for(client.ready_seen.wait(), TIMEOUT)
+    try:
+        yield client
+    finally:
+        await client.close()
+        await asyncio.wait_for(task, TIMEOUT)
+
+
+async def test_plain_bot_logs_in_reaches_ready_and_syncs(bot: PlainBot, fake_discord: FakeDiscord) -> None:
+    assert bot.user is not None and bot.user.id == fake_discord.bot_user_id
+    assert bot.application_id == fake_discord.application_id
+    me = fake_discord.requests_to("GET", "/users/@me")[0]
+    assert me.headers["Authorization"] == f"Bot {fake_discord.token}"
+    assert fake_discord.ready_count == 1
+    assert bot.get_guild(fake_discord.guild_id) is not None
+
+    connection = fake_discord.connections[0]
+    assert connection.query == {"v": "10", "encoding": "json", "compress": "zlib-stream"}
+    assert 2 in connection.ops()  # IDENTIFY
+    assert fake_discord.last_identify is not None
+    assert fake_discord.last_identify["intents"] == discord.Intents.default().value
+
+    sync = await fake_discord.wait_for_sync()
+    assert sync.guild_id == fake_discord.guild_id
+    assert sorted(command["name"] for command in sync.commands) == ["ping", "slow"]
+    assert fake_discord.find_command("ping", fake_discord.guild_id)["id"].isdigit()
+    assert fake_discord.unknown_requests == []
+
+
+async def test_dispatched_slash_command_is_answered(bot: PlainBot, fake_discord: FakeDiscord) -> None:
+    interaction = await fake_discord.dispatch_slash_command("ping", {"word": "hello"})
+
+    callback = await fake_discord.wait_for_callback(interaction)
+
+    assert callback["type"] == 4
+    assert callback["data"]["content"] == "pong hello from tester"
+    assert callback["data"]["flags"] == EPHEMERAL
+    assert interaction.original is not None and interaction.original["content"] == "pong hello from tester"
+    assert fake_discord.channel_messages() == []  # ephemeral: nothing public
+    request = fake_discord.requests_to("POST", f"/interactions/{interaction.id}/*/callback")[0]
+    assert request.query == {"with_response": "1"} and request.status == 200
+
+
+async def test_defer_followup_and_edit_use_the_webhook_routes(
+    bot: PlainBot, fake_discord: FakeDiscord
+) -> None:
+    interaction = await fake_discord.dispatch_slash_command("slow")
+
+    assert (await fake_discord.wait_for_callback(interaction))["type"] == 5
+    webhook = f"/webhooks/{fake_discord.application_id}/{interaction.token}"
+    await fake_discord.wait_for_request("PATCH", f"{webhook}/messages/@original")
+
+    assert fake_discord.requests_to("POST", webhook)[0].status == 200
+    original = interaction.original
+    assert original is not None and original["content"] == "done, edited"
+    assert not original["flags"] & LOADING
+    assert interaction.followups == []  # the first follow-up filled the deferred message
+    assert [m["content"] for m in fake_discord.channel_messages()] == ["done, edited"]
+
+
+async def test_enforced_nonce_creates_one_message(bot: PlainBot, fake_discord: FakeDiscord) -> None:
+    channel = bot.get_channel(fake_discord.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+
+    first = await channel.send("reminder", nonce="latch-42")
+    second = await channel.send("reminder", nonce="latch-42")
+    other = await channel.send("reminder", nonce="latch-43")
+
+    assert first.id == second.id != other.id
+    assert len(fake_discord.requests_to("POST", "/channels/*/messages")) == 3
+    assert [m["nonce"] for m in fake_discord.channel_messages()] == ["latch-42", "latch-43"]
+    assert fake_discord.requests_to("POST", "/channels/*/messages")[0].body["enforce_nonce"] is True
+
+
+async def test_rate_limit_has_real_headers_and_is_retried(bot: PlainBot, fake_discord: FakeDiscord) -> None:
+    channel = bot.get_channel(fake_discord.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    fake_discord.inject_rate_limit("POST", "/channels/*/messages", retry_after=0.05)
+
+    await channel.send("hello")
+
+    limited, retried = fake_discord.requests_to("POST", "/channels/*/messages")
+    assert (limited.status, retried.status) == (429, 200)
+    headers = limited.response_headers
+    assert headers["X-RateLimit-Remaining"] == "0" and headers["X-RateLimit-Reset-After"] == "0.050"
+    assert headers["X-RateLimit-Bucket"] == retried.response_headers["X-RateLimit-Bucket"]
+    assert headers["Retry-After"] == "1" and headers["Via"]
+    assert len(fake_discord.channel_messages()) == 1
+
+
+async def test_injected_error_reaches_the_bot(bot: PlainBot, fake_discord: FakeDiscord) -> None:
+    channel = bot.get_channel(fake_discord.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    fake_discord.inject_error("POST", "/channels/*/messages", 403, code=50013, message="Missing Permissions")
+
+    with pytest.raises(discord.Forbidden) as raised:
+        await channel.send("hello")
+    assert raised.value.code == 50013
+    await channel.send("hello again")  # only the next request failed
+    assert len(fake_discord.channel_messages()) == 1
+
+
+async def test_held_request_completes_after_release(bot: PlainBot, fake_discord: FakeDiscord) -> None:
+    channel = bot.get_channel(fake_discord.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    hold = fake_discord.hold("POST", "/channels/*/messages", after_processing=True)
+
+    sending = asyncio.create_task(channel.send("in flight", nonce="n1"))
+    request = await hold.wait_arrived()
+    assert request.status == 0 and len(fake_discord.channel_messages()) == 1  # created, not yet answered
+    hold.release()
+    await asyncio.wait_for(sending, TIMEOUT)
+
+
+async def test_unknown_route_is_a_recorded_404(bot: PlainBot, fake_discord: FakeDiscord) -> None:
+    with pytest.raises(discord.NotFound):
+        await bot.http.request(Route("GET", "/no/such/route"))
+    assert [r.path for r in fake_discord.unknown_requests] == ["/no/such/route"]
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"ws://127.0.0.1:{sock.getsockname()[1]}/gateway"
+
+
+async def test_resume_goes_to_the_gateway_override(endpoints: FakeDiscord) -> None:
+    fake = endpoints
+    fake.resume_gateway_url = _closed_port_url()  # what READY advertises; nothing listens there
+    client = PlainBot(fake.guild_id)
+    task = await _start(client, fake.token)
+    try:
+        await fake.disconnect_gateway(4000)
+        await fake.wait_resumed()
+        assert len(fake.connections) == 2
+        assert 6 in fake.connections[1].ops() and 2 not in fake.connections[1].ops()
+
+        interaction = await fake.dispatch_slash_command("ping", {"word": "again"})
+        assert (await fake.wait_for_callback(interaction))["data"]["content"] == "pong again from tester"
+    finally:
+        await client.close()
+        await asyncio.wait_for(task, TIMEOUT)
+
+
+async def test_zlib_stream_transport_compression() -> None:
+    async with FakeDiscord(zlib_stream=True) as fake:
+        apply_endpoints(fake.api_base, fake.gateway_url)
+        client = PlainBot(fake.guild_id)
+        try:
+            task = await _start(client, fake.token)
+            await client.close()
+            await asyncio.wait_for(task, TIMEOUT)
+        finally:
+            apply_endpoints(DEFAULT_API_BASE, None)
+    assert fake.ready_count == 1
+
+
+async def test_wrong_token_fails_login(endpoints: FakeDiscord) -> None:
+    client = discord.Client(intents=discord.Intents.none())
+    try:
+        with pytest.raises(discord.LoginFailure):
+            await client.login(make_fake_token())
+    finally:
+        await client.close()
+    assert endpoints.requests_to("GET", "/users/@me")[0].status == 401
+
+
+async def test_registered_commands_keep_their_ids_and_can_be_dispatched_to() -> None:
+    fake = FakeDiscord()
+    [about] = fake.register_commands([{"name": "about", "description": "About"}], fake.guild_id)
+    again = fake.register_commands([{"name": "about", "description": "About, reworded"}], fake.guild_id)
+
+    assert again[0]["id"] == about["id"] and again[0]["guild_id"] == str(fake.guild_id)
+    assert fake.find_command("about", fake.guild_id)["description"] == "About, reworded"
+    assert fake.command_syncs == []  # registering is not a sync by the bot
+    with pytest.raises(LookupError):
+        fake.find_command("missing")
+    with pytest.raises(RuntimeError, match="not identified"):
+        await fake.dispatch_slash_command("about")
+
+
+def test_apply_endpoints_sets_and_restores() -> None:
+    try:
+        apply_endpoints("http://127.0.0.1:1/api/v10/", "ws://127.0.0.1:1/gateway")
+        assert Route.BASE == "http://127.0.0.1:1/api/v10"
+        assert Route("GET", "/users/@me").url == "http://127.0.0.1:1/api/v10/users/@me"
+        assert current_endpoints() == ("http://127.0.0.1:1/api/v10", "ws://127.0.0.1:1/gateway")
+    finally:
+        apply_endpoints(DEFAULT_API_BASE, None)
+    assert current_endpoints() == (DEFAULT_API_BASE, None)
+    with pytest.raises(ValueError):
+        apply_endpoints("ftp://example.com/api/v10", None)
+    with pytest.raises(ValueError):
+        apply_endpoints(DEFAULT_API_BASE, "https://gateway.example.com")
+    assert current_endpoints() == (DEFAULT_API_BASE, None)
+
+
+def test_token_shape_accepts_a_token_shaped_string() -> None:
+    assert validate_token_shape(make_fake_token()) is None
+    assert validate_token_shape(make_fake_token(80351110224678912)) is None
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "two.parts",
+        "not a token at all!",
+        "a.b.c.d",
+        "Bot " + make_fake_token(),
+        make_fake_token() + " ",
+        "bm90LWRpZ2l0cw.abcdef.ghijklmnopqrstuvwxyz012345",  # first part: "not-digits"
+        "ODAzNTExMTAyMjQ2Nzg5MTI..ghijklmnopqrstuvwxyz012345",
+        "ODAzNTExMTAyMjQ2Nzg5MTI.ab$def.ghijklmnopqrstuvwxyz012345",
+        "A.abcdef.ghijklmnopqrstuvwxyz012345",  # one base64 character cannot be decoded
+    ],
+)
+def test_token_shape_rejects_with_a_reason_that_hides_the_token(token: str) -> None:
+    reason = validate_token_shape(token)
+    assert reason is not None and reason
+    assert token.strip() not in reason
+    assert not any(part in reason for part in token.split(".") if len(part) >= 6)
+
+
+def test_token_shape_rejects_empty() -> None:
+    assert validate_token_shape("") == "the token is empty"
