@@ -4,29 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench.harness import Result, summarise
 from tests.process.fake_discord import FakeDiscord
-from tests.process.helpers import PROJECT_ROOT, cli_environment
+from tests.process.helpers import spawn_cli
 
 RUNS = 5
 
 
 async def _start_to_ready_ms(database: Path) -> float:
     async with FakeDiscord() as fake:
-        env = cli_environment({**fake.env(), "DATABASE_URL": f"sqlite:///{database}"})
         start = time.perf_counter()
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=PROJECT_ROOT,
-            env=env,
+        process = await spawn_cli(
+            ["run"],
+            env={**fake.env(), "DATABASE_URL": f"sqlite:///{database}"},
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )

@@ -27,17 +27,22 @@ def cli_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-async def run_cli(args: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> CliResult:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        cwd=cwd,
-        env=cli_environment(env),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+async def spawn_cli(
+    args: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path = PROJECT_ROOT,
+    stdout: int = asyncio.subprocess.PIPE,
+    stderr: int = asyncio.subprocess.PIPE,
+) -> asyncio.subprocess.Process:
+    """Start `python -m bot ARGS` with `cli_environment(env)`."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=cwd, env=cli_environment(env), stdout=stdout, stderr=stderr
     )
+
+
+async def run_cli(args: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> CliResult:
+    process = await spawn_cli(args, env=env, cwd=cwd)
     stdout, stderr = await asyncio.wait_for(process.communicate(), CLI_TIMEOUT)
     assert process.returncode is not None
     return CliResult(process.returncode, stdout.decode(), stderr.decode())

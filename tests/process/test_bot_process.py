@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tests.process.fake_discord import FakeDiscord
-from tests.process.helpers import PROJECT_ROOT, cli_environment, read_line_matching
+from tests.process.helpers import read_line_matching, spawn_cli
 
 WITHIN = 60.0
 
 
 @asynccontextmanager
 async def bot_process(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    env = cli_environment({**fake.env(), "DATABASE_URL": f"sqlite:///{tmp_path / 'latch.sqlite3'}"})
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'latch.sqlite3'}"}
+    process = await spawn_cli(["run"], env={**fake.env(), **database}, stderr=asyncio.subprocess.STDOUT)
     try:
         yield process
     finally:

@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
 import aiohttp
 
 from bot.db.database import load_migrations
-from tests.process.helpers import cli_environment, read_line_matching, run_cli
+from tests.process.helpers import read_line_matching, run_cli, spawn_cli
 
 STARTUP_TIMEOUT = 60.0
 
 
 async def test_run_without_a_token_serves_the_preview_until_stopped(tmp_path: Path) -> None:
-    env = cli_environment({"DATABASE_URL": f"sqlite:///{tmp_path / 'latch.sqlite3'}"})
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    process = await spawn_cli(
+        ["run"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'latch.sqlite3'}"}, cwd=tmp_path
     )
     try:
         assert process.stdout is not None

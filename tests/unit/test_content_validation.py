@@ -183,14 +183,8 @@ def test_unknown_topic(root: Path) -> None:
 # Rendered embed limits
 
 
-def test_embed_description_over_4096(root: Path) -> None:
-    file = write_card(root, card_meta("long-body"), body="word " * 1000)
-    found(check_content(root), file, "embed-description")
-
-
-def test_embed_total_over_6000(root: Path) -> None:
-    # Each part is within its own limit; together they pass Discord's 6000-character total.
-    crisis_lines = [
+def many_crisis_lines(count: int) -> list[dict[str, object]]:
+    return [
         {
             **CRISIS_RESOURCE,
             "id": f"line-{n}",
@@ -198,9 +192,18 @@ def test_embed_total_over_6000(root: Path) -> None:
             "phone": "000 000 0000",
             "regions": ["US"],
         }
-        for n in range(40)
+        for n in range(count)
     ]
-    write_resources(root, crisis_lines)
+
+
+def test_embed_description_over_4096(root: Path) -> None:
+    file = write_card(root, card_meta("long-body"), body="word " * 1000)
+    found(check_content(root), file, "embed-description")
+
+
+def test_embed_total_over_6000(root: Path) -> None:
+    # Each part is within its own limit; together they pass Discord's 6000-character total.
+    write_resources(root, many_crisis_lines(40))
     sources = [{"title": "t" * 300, "url": f"https://example.org/{n}"} for n in range(8)]
     meta = card_meta("everything", title="x" * 80, sources=sources, sensitive=True)
     file = write_card(root, meta, body="y" * 4090)
@@ -216,17 +219,7 @@ def test_sources_field_that_cannot_be_shortened(root: Path) -> None:
 
 
 def test_crisis_text_over_field_limit(root: Path) -> None:
-    lines = [
-        {
-            **CRISIS_RESOURCE,
-            "id": f"line-{n}",
-            "url": f"https://line{n}.example.org",
-            "phone": "000 000 0000",
-            "regions": ["US"],
-        }
-        for n in range(60)
-    ]
-    write_resources(root, lines)
+    write_resources(root, many_crisis_lines(60))
     found(check_content(root), "tips/tip-one.md", "embed-field")
 
 
