@@ -55,4 +55,7 @@ def configure_logging(level: str, fmt: str, *, secrets: list[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
+    # Both log payloads at DEBUG (gateway events with what users typed; SQL parameters), so they
+    # never go below INFO, whatever LOG_LEVEL says.
+    for chatty in ("discord", "aiosqlite"):
+        logging.getLogger(chatty).setLevel(max(logging.getLevelName(level), logging.INFO))

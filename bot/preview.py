@@ -17,6 +17,10 @@ from bot.config import Settings
 
 DEMO_SERVER = "Latch demo server"
 DEMO_CHANNEL = "pumping-support"
+WELCOME = (
+    "Welcome to the Latch preview! This is the real bot, running offline. Type `/` in the box below "
+    "to see its commands, and switch between the member and the moderator with **Viewing as** at the top."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,7 @@ async def open_preview(settings: Settings, *, port: int | None = None) -> AsyncI
                 moderator = guild.add_member(
                     env.create_user("moderator", global_name="Robin (moderator)"), roles=[moderators]
                 )
+                await moderator.send(channel, WELCOME)
                 async with env.preview(
                     channel, viewers=[member, moderator], layout="channel", port=port
                 ) as preview:

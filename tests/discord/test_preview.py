@@ -16,6 +16,9 @@ async def test_preview_page_answers_and_about_runs(settings: Settings) -> None:
             assert page.status == 200
             assert "text/html" in page.headers["Content-Type"]
 
+        welcome = session.channel.last_message
+        assert welcome is not None and "Latch preview" in welcome.content
+
         result = await session.member.slash(session.channel, "about")
         assert answer(result).embeds[0].title == "About Latch"
         assert session.moderator.id != session.member.id
