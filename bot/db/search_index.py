@@ -1,0 +1,134 @@
+"""Repository for `search_index`, the FTS5 table behind /search (migration 0002).
+
+Library rows (guild_id NULL) are rebuilt from the content files at start-up, in one transaction.
+Server rows carry their server's id and are only ever returned to searches made in that server.
+
+Privacy: the search text is bound as a parameter wrapped in ``_Unlogged``, whose repr hides it, because
+aiosqlite logs every call with its arguments at DEBUG level. Nothing here writes the query anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+from bot.content.search import RESULT_LIMIT, SearchDocument, SearchHit, SearchKind, match_expression
+from bot.db.database import Database
+
+INSERT_SQL = (
+    "INSERT INTO search_index (title, aliases, summary, body, kind, ref, guild_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+# Ranking: bm25 with column weights in table order, title 10, aliases 6, summary 3, body 1, so a hit in
+# the title counts most. Given as `rank MATCH` and sorted by `rank`, FTS5 ranks the matches itself and
+# hands rows over best first; SQLite then reads each row's guild_id only until LIMIT rows have passed,
+# instead of reading and sorting every match.
+# guild_id = NULL is never true, so a search outside a server (a DM) sees library rows only.
+SEARCH_SQL = (
+    "SELECT kind, ref, title, summary FROM search_index "
+    "WHERE search_index MATCH ? AND rank MATCH 'bm25(10.0, 6.0, 3.0, 1.0)' "
+    "AND (guild_id IS NULL OR guild_id = ?) "
+    "ORDER BY rank LIMIT ?"
+)
+
+
+class _Unlogged(tuple[Any, ...]):
+    """Statement parameters whose repr hides their values (aiosqlite logs calls at DEBUG level)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "(<search parameters>)"
+
+
+def _row(document: SearchDocument, *, guild_id: int | None) -> tuple[Any, ...]:
+    return (
+        document.title,
+        document.aliases,
+        document.summary,
+        document.body,
+        document.kind,
+        document.ref,
+        guild_id,
+    )
+
+
+class SearchIndexRepository:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def rebuild_library(self, documents: Iterable[SearchDocument]) -> int:
+        """Replace every library row (guild_id NULL) with ``documents``, in one transaction.
+
+        Servers' rows are kept. If anything fails, the previous index stays as it was.
+        Returns the number of library rows written.
+        """
+        count = 0
+        async with self._db.transaction() as connection:
+            await connection.execute("DELETE FROM search_index WHERE guild_id IS NULL")
+            for document in documents:
+                if document.guild_id is not None:
+                    raise ValueError(f"library document {document.ref!r} has a guild_id")
+                await connection.execute(INSERT_SQL, _row(document, guild_id=None))
+                count += 1
+            # No 'optimize' here: it rewrites the whole index, servers' rows included, while holding the
+            # write lock. FTS5's automerge keeps the segment count low as rows come and go.
+        return count
+
+    async def add_server_documents(self, documents: Iterable[SearchDocument]) -> int:
+        """Index servers' own documents (each with its guild_id), replacing any with the same ref."""
+        rows = []
+        for document in documents:
+            if document.guild_id is None:
+                raise ValueError(f"server document {document.ref!r} has no guild_id")
+            rows.append(_row(document, guild_id=document.guild_id))
+        async with self._db.transaction() as connection:
+            await connection.executemany(
+                "DELETE FROM search_index WHERE guild_id = ? AND kind = ? AND ref = ?",
+                [(row[6], row[4], row[5]) for row in rows],
+            )
+            await connection.executemany(INSERT_SQL, rows)
+        return len(rows)
+
+    async def remove_server_document(self, guild_id: int, kind: SearchKind, ref: str) -> None:
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                "DELETE FROM search_index WHERE guild_id = ? AND kind = ? AND ref = ?", (guild_id, kind, ref)
+            )
+
+    async def remove_guild(self, guild_id: int) -> None:
+        """Forget every row of one server (the bot left it, or its data was erased)."""
+        async with self._db.transaction() as connection:
+            await connection.execute("DELETE FROM search_index WHERE guild_id = ?", (guild_id,))
+
+    async def count(self, *, guild_id: int | None = None) -> int:
+        """Rows visible in ``guild_id`` (library rows only when None)."""
+        rows = await self._db.connection.execute_fetchall(
+            "SELECT count(*) FROM search_index WHERE guild_id IS NULL OR guild_id = ?", (guild_id,)
+        )
+        return int(next(iter(rows))[0])
+
+    async def _match(self, expression: str, guild_id: int | None, limit: int) -> list[SearchHit]:
+        async with self._db.connection.execute(
+            SEARCH_SQL, _Unlogged((expression, guild_id, limit))
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            SearchHit(cast(SearchKind, row["kind"]), str(row["ref"]), str(row["title"]), str(row["summary"]))
+            for row in rows
+        ]
+
+    async def search(
+        self, words: Sequence[str], *, guild_id: int | None, limit: int = RESULT_LIMIT
+    ) -> list[SearchHit]:
+        """The best ``limit`` rows for ``words`` by bm25: rows with every word first; failing that, any."""
+        expression = match_expression(words, every_word=True)
+        if expression is None:
+            return []
+        hits = await self._match(expression, guild_id, limit)
+        if not hits and len(words) > 1:
+            fallback = match_expression(words, every_word=False)
+            if fallback is not None:
+                hits = await self._match(fallback, guild_id, limit)
+        return hits

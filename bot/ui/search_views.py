@@ -1,0 +1,160 @@
+"""Rendering for /search: the results list, its "open a result" menu, no-result suggestions, resources.
+
+The menu is a DynamicItem with a fixed custom_id; each option's value is ``kind:id`` of a result, never
+the search text. It needs no state, so it keeps working after a restart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from bot.content.loader import ContentLibrary
+from bot.content.models import Card, Resource
+from bot.content.search import (
+    EXAMPLE,
+    KIND_LABELS,
+    SearchHit,
+    Suggestions,
+    parse_result_key,
+)
+from bot.errors import report_error
+from bot.ui.cards import card_embed, crisis_text, escape_mentions
+from bot.ui.views import LatchView
+
+if TYPE_CHECKING:
+    from bot.app import LatchBot
+
+OPEN_RESULT_ID = "latch:search:open"
+SEARCH_COLOUR = discord.Colour(0x5B7DB1)
+RESOURCE_COLOUR = discord.Colour(0x6A8D3A)
+RESULTS_TITLE = "Search results"
+RESULTS_FOOTER = "Choose a result in the menu below to open it. Only you can see this."
+NO_RESULTS = "Nothing in Latch's facts, tips or resources matched that search."
+RESOURCES_POINTER = "For support organisations and helplines, try `/resources`."
+NOT_AVAILABLE = "That result isn't available any more. Run `/search` again."
+VISIT_LABEL = "Visit website"
+
+OPTION_LIMIT = 100  # select option label, value and description
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _option(hit: SearchHit) -> discord.SelectOption:
+    return discord.SelectOption(
+        label=_clip(escape_mentions(hit.title), OPTION_LIMIT),
+        value=hit.key,
+        description=_clip(f"{KIND_LABELS.get(hit.kind, hit.kind)} · {hit.summary}", OPTION_LIMIT),
+    )
+
+
+class OpenResultSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=re.escape(OPEN_RESULT_ID)):
+    """The menu under a results list: choosing an option opens that card or resource, privately."""
+
+    def __init__(self, hits: Sequence[SearchHit] = ()) -> None:
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id=OPEN_RESULT_ID,
+            placeholder="Open a result…",
+            options=[_option(hit) for hit in hits] or [discord.SelectOption(label="-", value="-")],
+        )
+        super().__init__(select)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> OpenResultSelect:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        # A DynamicItem's errors bypass View.on_error; route them to the one error reporter ourselves.
+        try:
+            await self._open(interaction)
+        except Exception as error:
+            await report_error(interaction, error, where="the search result menu")
+
+    async def _open(self, interaction: discord.Interaction[Any]) -> None:
+        bot = cast("LatchBot", interaction.client)
+        values = self.item.values
+        parsed = parse_result_key(values[0]) if values else None
+        library = bot.content
+        if parsed is not None:
+            kind, ref = parsed
+            if kind in ("fact", "tip"):
+                card = library.get(ref)
+                if card is not None and card.kind == kind:
+                    await interaction.response.send_message(
+                        embed=card_result_embed(card, library), ephemeral=True
+                    )
+                    return
+            elif kind == "resource":
+                resource = library.resource(ref)
+                if resource is not None:
+                    await interaction.response.send_message(
+                        embed=resource_embed(resource), view=resource_view(resource), ephemeral=True
+                    )
+                    return
+            # "server-tip": opened by the curation feature once servers have their own tips.
+        await interaction.response.send_message(NOT_AVAILABLE, ephemeral=True)
+
+
+def results_view(hits: Sequence[SearchHit]) -> LatchView:
+    view = LatchView(timeout=None)
+    view.add_item(OpenResultSelect(hits))
+    return view
+
+
+def results_embed(hits: Sequence[SearchHit]) -> discord.Embed:
+    lines = []
+    for number, hit in enumerate(hits, start=1):
+        kind = KIND_LABELS.get(hit.kind, hit.kind)
+        lines.append(f"**{number}. {escape_mentions(hit.title)}**\n{kind} · {escape_mentions(hit.summary)}")
+    embed = discord.Embed(title=RESULTS_TITLE, description="\n\n".join(lines), colour=SEARCH_COLOUR)
+    embed.set_footer(text=RESULTS_FOOTER)
+    return embed
+
+
+def no_results_message(suggestions: Suggestions) -> tuple[str, LatchView | None]:
+    """The no-result answer: searches that would find something, close titles, and /resources."""
+    lines = [NO_RESULTS]
+    if suggestions.terms:
+        lines.append(
+            "Did you mean: " + " · ".join(f"**{escape_mentions(t)}**" for t in suggestions.terms) + "?"
+        )
+    if suggestions.results:
+        titles = ", ".join(f"**{escape_mentions(hit.title)}**" for hit in suggestions.results)
+        lines.append(f"Close matches: {titles}. Open one in the menu below.")
+    if not suggestions:
+        lines.append(f"Try fewer or other words, for example {EXAMPLE}.")
+    lines.append(RESOURCES_POINTER)
+    view = results_view(suggestions.results) if suggestions.results else None
+    return "\n".join(lines), view
+
+
+def card_result_embed(card: Card, library: ContentLibrary) -> discord.Embed:
+    return card_embed(card, crisis_lines=crisis_text(library.resources) if card.sensitive else None)
+
+
+def resource_embed(resource: Resource) -> discord.Embed:
+    embed = discord.Embed(
+        title=escape_mentions(resource.name),
+        url=resource.url,
+        description=escape_mentions(resource.description),
+        colour=RESOURCE_COLOUR,
+    )
+    if resource.phone:
+        embed.add_field(name="Phone", value=escape_mentions(resource.phone), inline=True)
+    if resource.text:
+        embed.add_field(name="Text", value=escape_mentions(resource.text), inline=True)
+    return embed
+
+
+def resource_view(resource: Resource) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label=VISIT_LABEL, url=resource.url, style=discord.ButtonStyle.link))
+    return view
