@@ -11,8 +11,9 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: run preview test lint typecheck unit bench content-check migrate fmt clean
 
+# With a token (environment or .env): connect to Discord. Without one: the offline preview.
 run: $(SYNCED)
-	$(VENV)/bin/python -m bot run
+	$(VENV)/bin/python -m bot run --preview-if-no-token
 
 preview: $(SYNCED)
 	$(VENV)/bin/python -m bot preview

@@ -65,15 +65,19 @@ async def _run_bot(settings: Settings, token: str) -> None:
             await health.cleanup()
 
 
-def command_run(settings: Settings) -> int:
+def command_run(settings: Settings, *, preview_if_no_token: bool) -> int:
     from bot.endpoints import validate_token_shape
     from bot.logging_setup import configure_logging
 
     token = settings.token
-    if token is None:
+    if token is None and preview_if_no_token:
         print("latch: no DISCORD_TOKEN set, so starting the offline preview instead.", file=sys.stderr)
         print(f"latch: to connect to Discord, put DISCORD_TOKEN in the environment or .env. {BOT_SETUP_HINT}")
         return command_preview(settings)
+    if token is None:
+        # A deployment without its token must fail loudly, not quietly serve a local preview.
+        print(f"latch: DISCORD_TOKEN is not set (environment or .env). {BOT_SETUP_HINT}", file=sys.stderr)
+        return 2
     problem = validate_token_shape(token)
     if problem is not None:
         print(f"latch: DISCORD_TOKEN is malformed ({problem}). {BOT_SETUP_HINT}", file=sys.stderr)
@@ -161,7 +165,12 @@ def command_health(settings: Settings) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="latch", description="Latch, a Discord bot for lactation support.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="connect to Discord (or start the offline preview without a token)")
+    run = commands.add_parser("run", help="connect to Discord with DISCORD_TOKEN")
+    run.add_argument(
+        "--preview-if-no-token",
+        action="store_true",
+        help="without a token, start the offline preview instead of failing (what `make run` does)",
+    )
     preview = commands.add_parser("preview", help="try the bot offline in a local browser page")
     preview.add_argument("--port", type=int, default=None, help="loopback port (default: any free port)")
     content = commands.add_parser("content", help="content tools")
@@ -176,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings()
     if args.command == "run":
-        return command_run(settings)
+        return command_run(settings, preview_if_no_token=args.preview_if_no_token)
     if args.command == "preview":
         return command_preview(settings, port=args.port)
     if args.command == "content":

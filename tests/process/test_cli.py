@@ -9,15 +9,14 @@ from pathlib import Path
 import aiohttp
 
 from bot.db.database import load_migrations
-from tests.process.helpers import read_line_matching, run_cli, spawn_cli
+from tests.process.helpers import PROJECT_ROOT, read_line_matching, run_cli, spawn_cli
 
 STARTUP_TIMEOUT = 60.0
 
 
-async def test_run_without_a_token_serves_the_preview_until_stopped(tmp_path: Path) -> None:
-    process = await spawn_cli(
-        ["run"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'latch.sqlite3'}"}, cwd=tmp_path
-    )
+async def test_make_run_without_a_token_serves_the_preview_until_stopped(tmp_path: Path) -> None:
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'latch.sqlite3'}"}
+    process = await spawn_cli(["run", "--preview-if-no-token"], env=database, cwd=tmp_path)
     try:
         assert process.stdout is not None
         line = await read_line_matching(process.stdout, "Latch offline preview: ", STARTUP_TIMEOUT)
@@ -31,6 +30,21 @@ async def test_run_without_a_token_serves_the_preview_until_stopped(tmp_path: Pa
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_run_without_a_token_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = await run_cli(["run"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "DISCORD_TOKEN is not set" in lines[0]
+    assert "discord.com/developers/applications" in lines[0]
+
+
+def test_make_run_is_the_previewing_run() -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "-m bot run --preview-if-no-token" in makefile
 
 
 async def test_malformed_token_is_one_line_exit_2_and_never_echoed(tmp_path: Path) -> None:
