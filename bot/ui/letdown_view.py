@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot.content.loader import ContentLibrary
-from bot.errors import report_error, send_ephemeral
 from bot.letdown import (
     ROUTINE,
     Action,
@@ -28,7 +27,7 @@ from bot.letdown import (
     unix_seconds,
 )
 from bot.ui.cards import DISCLAIMER, TIP_COLOUR, escape_mentions
-from bot.ui.views import LatchView
+from bot.ui.views import LatchView, run_component
 
 if TYPE_CHECKING:
     from bot.app import LatchBot
@@ -131,19 +130,10 @@ class LetdownButton(
         return cls(int(match["step"]), cast(Action, match["action"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = cast("LatchBot", interaction.client)
-        # Dynamic items bypass the command tree and LatchView.on_error, so this mirrors both: refuse work
-        # while shutting down, count as in-flight, and send every failure through the one error reporter.
-        if not bot.accepting_work:
-            await send_ephemeral(interaction, "Latch is restarting. Please try again in a minute.")
-            return
-        async with bot.inflight.track():
-            try:
-                await self._advance(interaction, bot)
-            except Exception as error:
-                await report_error(interaction, error, where="/letdown button")
+        await run_component(interaction, "/letdown button", self._advance)
 
-    async def _advance(self, interaction: discord.Interaction[Any], bot: LatchBot) -> None:
+    async def _advance(self, interaction: discord.Interaction[Any]) -> None:
+        bot = cast("LatchBot", interaction.client)
         target = move(self.step, self.action)
         if target is None:
             await interaction.response.edit_message(content=None, embed=closing_embed(), view=None)

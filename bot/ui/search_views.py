@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.content.loader import ContentLibrary
-from bot.content.models import Card, Resource
+from bot.content.models import Resource
 from bot.content.search import (
     EXAMPLE,
     KIND_LABELS,
@@ -21,9 +20,9 @@ from bot.content.search import (
     Suggestions,
     parse_result_key,
 )
-from bot.errors import report_error
-from bot.ui.cards import card_embed, crisis_text, escape_mentions
-from bot.ui.views import LatchView
+from bot.ui.card_views import send_card
+from bot.ui.cards import escape_mentions
+from bot.ui.views import LatchView, run_component
 
 if TYPE_CHECKING:
     from bot.app import LatchBot
@@ -72,11 +71,7 @@ class OpenResultSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
         return cls()
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        # A DynamicItem's errors bypass View.on_error; route them to the one error reporter ourselves.
-        try:
-            await self._open(interaction)
-        except Exception as error:
-            await report_error(interaction, error, where="the search result menu")
+        await run_component(interaction, "the search result menu", self._open)
 
     async def _open(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast("LatchBot", interaction.client)
@@ -88,9 +83,7 @@ class OpenResultSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
             if kind in ("fact", "tip"):
                 card = library.get(ref)
                 if card is not None and card.kind == kind:
-                    await interaction.response.send_message(
-                        embed=card_result_embed(card, library), ephemeral=True
-                    )
+                    await send_card(interaction, card)  # with Share in channel (and Another tip)
                     return
             elif kind == "resource":
                 resource = library.resource(ref)
@@ -134,10 +127,6 @@ def no_results_message(suggestions: Suggestions) -> tuple[str, LatchView | None]
     lines.append(RESOURCES_POINTER)
     view = results_view(suggestions.results) if suggestions.results else None
     return "\n".join(lines), view
-
-
-def card_result_embed(card: Card, library: ContentLibrary) -> discord.Embed:
-    return card_embed(card, crisis_lines=crisis_text(library.resources) if card.sensitive else None)
 
 
 def resource_embed(resource: Resource) -> discord.Embed:

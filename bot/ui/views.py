@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol, cast
 
 import discord
 
-from bot.errors import report_error
+from bot.errors import report_error, send_ephemeral
+
+RESTARTING = "Latch is restarting. Please try again in a minute."
+
+
+class _Inflight(Protocol):
+    def track(self) -> AbstractAsyncContextManager[None]: ...
+
+
+class _WorkGate(Protocol):
+    accepting_work: bool
+    inflight: _Inflight
+
+
+async def run_component(
+    interaction: discord.Interaction[Any],
+    where: str,
+    action: Callable[[discord.Interaction[Any]], Awaitable[None]],
+) -> None:
+    """Run a persistent (DynamicItem) component's callback the way the command tree runs a command.
+
+    Dynamic items bypass both the tree and `View.on_error`, so this mirrors them: refuse work while
+    the bot shuts down, count as in-flight work, and send every failure through the one reporter.
+    """
+    gate = cast(_WorkGate, interaction.client)
+    if not gate.accepting_work:
+        await send_ephemeral(interaction, RESTARTING)
+        return
+    async with gate.inflight.track():
+        try:
+            await action(interaction)
+        except Exception as error:
+            await report_error(interaction, error, where=where)
 
 
 class LatchView(discord.ui.View):

@@ -20,6 +20,7 @@ from bot.content.search import MAX_QUERY_LENGTH, SearchDocument, result_key
 from bot.db.search_index import SearchIndexRepository
 from bot.errors import UserFacingError
 from bot.logging_setup import configure_logging
+from bot.ui.card_views import SHARE_LABEL
 from bot.ui.cards import CRISIS_FIELD, DISCLAIMER, SOURCES_FIELD, crisis_text, sources_value
 from bot.ui.search_views import (
     NO_RESULTS,
@@ -185,6 +186,11 @@ async def test_every_card_is_found_by_its_title_and_opens_privately(server: Serv
     else:
         assert CRISIS_FIELD not in fields
     assert server.channel.last_message is None
+
+    shared = await server.member.click(answer(opened), label=SHARE_LABEL)  # the same card buttons as /fact
+    assert shared.acknowledged
+    public = server.channel.last_message
+    assert public is not None and public.embeds[0].title == card.title
 
 
 def _resource_cases() -> Iterator[Any]:

@@ -1,0 +1,389 @@
+"""Card messages and their components: Share in channel, Another tip, the fact browser, suggestions.
+
+Every component here is a ``DynamicItem``: its ``custom_id`` carries all the state it needs (which
+card), so it keeps working on messages sent before a restart. The cogs register them in ``cog_load``
+with ``register_card_components``.
+
+discord.py only logs exceptions raised in a dynamic item's callback, so each callback runs through
+``run_component``: the member gets the same friendly message or reference as anywhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
+
+import discord
+from discord.ext import commands
+
+from bot.content.catalog import HasContent, catalog_for
+from bot.content.models import TOPICS, Card, CardKind
+from bot.errors import UserFacingError
+from bot.ui.cards import EMBED_FIELD_VALUE_LIMIT, FACT_COLOUR, card_embed, crisis_text, escape_mentions
+from bot.ui.views import run_component
+
+if TYPE_CHECKING:
+    from bot.content.loader import ContentLibrary
+
+SHARE_LABEL = "Share in channel"
+SHARED_LABEL = "Shared"
+ANOTHER_TIP_LABEL = "Another tip"
+TIPS_COG = "Tips"  # the cog that keeps the tip rotation; Another tip asks it for the next tip
+
+BROWSE_TITLE = "Fact cards by topic"
+BROWSE_DESCRIPTION = "Choose a card from the menu; only you will see it. Cards are grouped by topic."
+
+# Discord limits (DESIGN.md §7).
+MAX_SELECT_OPTIONS = 25
+MAX_ACTION_ROWS = 5
+MAX_BUTTON_LABEL = 80
+MAX_OPTION_TEXT = 100
+MAX_PLACEHOLDER = 150
+
+_CARD_ID = r"(?P<id>[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)"
+_KIND = r"(?P<kind>fact|tip)"
+
+
+@runtime_checkable
+class TipRotator(Protocol):
+    """What the Tips cog offers the Another tip button."""
+
+    async def show_another_tip(self, interaction: discord.Interaction[Any], current_id: str) -> None: ...
+
+
+def _source(interaction: discord.Interaction[Any]) -> HasContent:
+    client: HasContent = interaction.client
+    return client
+
+
+def crisis_lines_for(card: Card, library: ContentLibrary) -> str | None:
+    """The crisis lines a sensitive card shows (None for the others)."""
+    return crisis_text(library.resources) if card.sensitive else None
+
+
+def render_card(card: Card, library: ContentLibrary) -> discord.Embed:
+    """The card embed; a sensitive card carries the crisis lines from resources.yaml."""
+    return card_embed(card, crisis_lines=crisis_lines_for(card, library))
+
+
+def card_view(card: Card, *, in_server: bool, shared: bool = False) -> discord.ui.View:
+    """Share in channel (in a server), and Another tip on tips."""
+    view = discord.ui.View(timeout=None)
+    if in_server:
+        view.add_item(ShareButton(card.kind, card.id, shared=shared))
+    if card.kind == "tip":
+        view.add_item(AnotherTipButton(card.id))
+    return view
+
+
+async def send_card(interaction: discord.Interaction[Any], card: Card) -> None:
+    """Answer with the card, privately, with its buttons."""
+    embed = render_card(card, _source(interaction).content)
+    view = card_view(card, in_server=interaction.guild_id is not None)
+    await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+async def edit_to_card(interaction: discord.Interaction[Any], card: Card) -> None:
+    """Replace the card a button was pressed on with another one (Another tip)."""
+    embed = render_card(card, _source(interaction).content)
+    view = card_view(card, in_server=interaction.guild_id is not None)
+    await interaction.response.edit_message(embed=embed, view=view)
+
+
+def quote_typed(text: str, limit: int = 100) -> str:
+    """What a member typed, safe to echo: one line, no mentions, no Markdown, at most ``limit`` chars."""
+    one_line = " ".join(text.split())
+    if len(one_line) > limit:
+        one_line = one_line[: limit - 1].rstrip() + "…"
+    return discord.utils.escape_markdown(escape_mentions(one_line))
+
+
+def unknown_card_text(typed: str, suggestions: Sequence[Card]) -> str:
+    """“No card called X.” with the closest names."""
+    text = f"No card called “{quote_typed(typed)}”."
+    if suggestions:
+        names = [f"**{escape_mentions(card.title)}**" for card in suggestions]
+        listing = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        text += f" Closest: {listing}. Pick one below, or choose from the list as you type."
+    return text
+
+
+def suggestions_view(suggestions: Sequence[Card]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for card in suggestions[: MAX_ACTION_ROWS * 5]:
+        view.add_item(OpenCardButton(card.kind, card.id, label=card.title))
+    return view
+
+
+async def send_unknown(
+    interaction: discord.Interaction[Any], typed: str, suggestions: Sequence[Card]
+) -> None:
+    await interaction.response.send_message(
+        unknown_card_text(typed, suggestions), view=suggestions_view(suggestions), ephemeral=True
+    )
+
+
+# ------------------------------------------------------------------ browsing facts
+
+
+def browse_groups(facts: Sequence[Card]) -> list[tuple[str, list[Card]]]:
+    """Facts grouped under their first topic, groups in TOPICS order, cards by title within a group."""
+    groups: dict[str, list[Card]] = {slug: [] for slug in TOPICS}
+    for card in facts:
+        groups.setdefault(card.topics[0], []).append(card)
+    return [
+        (TOPICS.get(slug, slug), sorted(cards, key=lambda card: card.title.casefold()))
+        for slug, cards in groups.items()
+        if cards
+    ]
+
+
+def _field_value(cards: Sequence[Card]) -> str:
+    lines: list[str] = []
+    for card in cards:
+        line = f"• {escape_mentions(card.title)}"
+        if sum(len(existing) + 1 for existing in lines) + len(line) > EMBED_FIELD_VALUE_LIMIT - 2:
+            lines.append("…")
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def browse_embed(facts: Sequence[Card]) -> discord.Embed:
+    """Every topic with the facts tagged with it (a card shows under each of its topics)."""
+    embed = discord.Embed(title=BROWSE_TITLE, description=BROWSE_DESCRIPTION, colour=FACT_COLOUR)
+    for slug, label in TOPICS.items():
+        cards = sorted(
+            (card for card in facts if slug in card.topics), key=lambda card: card.title.casefold()
+        )
+        if cards:
+            embed.add_field(name=label, value=_field_value(cards), inline=False)
+    return embed
+
+
+def browse_menus(facts: Sequence[Card]) -> list[tuple[str, list[Card]]]:
+    """Fill select menus of ≤ 25 options in group order: (placeholder, cards) per menu, ≤ 5 menus.
+
+    A group that does not fit in the current menu starts the next one, and a group larger than a whole
+    menu is split, so each menu lists whole topics where it can and its placeholder names them.
+    """
+    menus: list[tuple[list[str], list[Card]]] = []
+    for label, cards in browse_groups(facts):
+        remaining = list(cards)
+        while remaining:
+            if not menus or len(menus[-1][1]) + min(len(remaining), MAX_SELECT_OPTIONS) > MAX_SELECT_OPTIONS:
+                menus.append(([], []))
+            labels, chosen = menus[-1]
+            room = MAX_SELECT_OPTIONS - len(chosen)
+            chosen.extend(remaining[:room])
+            remaining = remaining[room:]
+            if label not in labels:
+                labels.append(label)
+    placeholders = []
+    for labels, cards in menus[:MAX_ACTION_ROWS]:
+        placeholder = "Choose a fact: " + " · ".join(labels)
+        if len(placeholder) > MAX_PLACEHOLDER:
+            placeholder = placeholder[: MAX_PLACEHOLDER - 1].rstrip() + "…"
+        placeholders.append((placeholder, cards))
+    return placeholders
+
+
+def browse_view(facts: Sequence[Card]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for number, (placeholder, cards) in enumerate(browse_menus(facts)):
+        options = [
+            discord.SelectOption(
+                label=card.title[:MAX_OPTION_TEXT], value=card.id, description=card.summary[:MAX_OPTION_TEXT]
+            )
+            for card in cards
+        ]
+        view.add_item(FactMenu(number, options=options, placeholder=placeholder))
+    return view
+
+
+# ------------------------------------------------------------------ components
+
+
+async def _card_or_error(interaction: discord.Interaction[Any], kind: CardKind, card_id: str) -> Card:
+    card = await catalog_for(_source(interaction)).card(interaction.guild_id, kind, card_id)
+    if card is None:
+        command = "/fact" if kind == "fact" else "/tip"
+        raise UserFacingError(f"That card is no longer available. Run `{command}` to find another.")
+    return card
+
+
+def _can_send(interaction: discord.Interaction[Any], permissions: discord.Permissions) -> bool:
+    in_thread = isinstance(interaction.channel, discord.Thread)
+    return permissions.send_messages_in_threads if in_thread else permissions.send_messages
+
+
+class ShareButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=rf"latch:share:{_KIND}:{_CARD_ID}",
+):
+    """Posts a public copy of the card in the channel: no pings, no name of who shared it."""
+
+    def __init__(self, kind: CardKind, card_id: str, *, shared: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=SHARED_LABEL if shared else SHARE_LABEL,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"latch:share:{kind}:{card_id}",
+                disabled=shared,
+            )
+        )
+        self.kind: CardKind = kind
+        self.card_id = card_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        kind: CardKind = "fact" if match["kind"] == "fact" else "tip"
+        return cls(kind, match["id"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_component(interaction, "the Share in channel button", self._share)
+
+    async def _share(self, interaction: discord.Interaction[Any]) -> None:
+        card = await _card_or_error(interaction, self.kind, self.card_id)
+        channel = interaction.channel
+        if interaction.guild_id is None or not isinstance(channel, discord.abc.Messageable):
+            raise UserFacingError("Sharing works in a server channel. This card stays private here.")
+        if not _can_send(interaction, interaction.permissions):
+            # Latch does not post for a member where they could not post themselves.
+            raise UserFacingError(
+                "You can't send messages in this channel, so I won't share there for you. "
+                "Try a channel where you can post."
+            )
+        bot_permissions = interaction.app_permissions
+        if not (_can_send(interaction, bot_permissions) and bot_permissions.embed_links):
+            raise UserFacingError(
+                "I can't post in this channel: I need the Send Messages and Embed Links permissions "
+                "here. A server admin can grant them, or share the card in another channel."
+            )
+        library = _source(interaction).content
+        await channel.send(embed=render_card(card, library), allowed_mentions=discord.AllowedMentions.none())
+        await interaction.response.edit_message(view=card_view(card, in_server=True, shared=True))
+        await interaction.followup.send(
+            f"Shared in <#{interaction.channel_id}>. Your name is not shown on the shared card.",
+            ephemeral=True,
+        )
+
+
+class AnotherTipButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=rf"latch:tip:another:{_CARD_ID}",
+):
+    """Swaps the tip for the next one in the member's rotation (never the one shown)."""
+
+    def __init__(self, current_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=ANOTHER_TIP_LABEL,
+                style=discord.ButtonStyle.primary,
+                custom_id=f"latch:tip:another:{current_id}",
+            )
+        )
+        self.current_id = current_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(match["id"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_component(interaction, "the Another tip button", self._another)
+
+    async def _another(self, interaction: discord.Interaction[Any]) -> None:
+        client = interaction.client
+        rotator = client.get_cog(TIPS_COG) if isinstance(client, commands.Bot) else None
+        if not isinstance(rotator, TipRotator):
+            raise RuntimeError(f"the {TIPS_COG} cog is not loaded")
+        await rotator.show_another_tip(interaction, self.current_id)
+
+
+class OpenCardButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=rf"latch:open:{_KIND}:{_CARD_ID}",
+):
+    """Opens a suggested card privately (under "No card called X")."""
+
+    def __init__(self, kind: CardKind, card_id: str, *, label: str = "Open") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:MAX_BUTTON_LABEL],
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"latch:open:{kind}:{card_id}",
+            )
+        )
+        self.kind: CardKind = kind
+        self.card_id = card_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        kind: CardKind = "fact" if match["kind"] == "fact" else "tip"
+        label = item.label if isinstance(item, discord.ui.Button) and item.label else "Open"
+        return cls(kind, match["id"], label=label)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_component(interaction, "a suggested card button", self._open)
+
+    async def _open(self, interaction: discord.Interaction[Any]) -> None:
+        card = await _card_or_error(interaction, self.kind, self.card_id)
+        await send_card(interaction, card)
+
+
+class FactMenu(
+    discord.ui.DynamicItem[discord.ui.Select[discord.ui.View]],
+    template=r"latch:browse:fact:(?P<menu>[0-4])",
+):
+    """One of the browse menus of `/fact`; choosing a fact shows it privately."""
+
+    def __init__(
+        self, menu: int, *, options: list[discord.SelectOption], placeholder: str | None = None
+    ) -> None:
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"latch:browse:fact:{menu}",
+                placeholder=placeholder,
+                options=options,
+                min_values=1,
+                max_values=1,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        options = list(item.options) if isinstance(item, discord.ui.Select) else []
+        placeholder = item.placeholder if isinstance(item, discord.ui.Select) else None
+        return cls(int(match["menu"]), options=options, placeholder=placeholder)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_component(interaction, "the fact browser", self._open)
+
+    async def _open(self, interaction: discord.Interaction[Any]) -> None:
+        values = self.item.values
+        if not values:
+            raise UserFacingError("Choose a fact from the menu.")
+        card = await _card_or_error(interaction, "fact", values[0])
+        await send_card(interaction, card)
+
+
+CARD_COMPONENTS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    ShareButton,
+    AnotherTipButton,
+    OpenCardButton,
+    FactMenu,
+)
+
+
+def register_card_components(bot: discord.Client) -> None:
+    """Make the card buttons and menus answer, including on messages sent before a restart."""
+    bot.add_dynamic_items(*CARD_COMPONENTS)

@@ -1,0 +1,49 @@
+"""/fact [topic]: a short, sourced fact card; without a topic, a menu of every fact by topic."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import LatchBot
+from bot.content.catalog import catalog_for
+from bot.content.ranking import choices
+from bot.ui.card_views import browse_embed, browse_view, register_card_components, send_card, send_unknown
+
+
+class Facts(commands.Cog):
+    def __init__(self, bot: LatchBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        register_card_components(self.bot)
+
+    @app_commands.command(
+        name="fact", description="A short, sourced fact card; leave the topic empty to browse"
+    )
+    @app_commands.describe(topic="Start typing: letdown, D-MER, pumping, leaking… (a typo is fine)")
+    async def fact(self, interaction: discord.Interaction[LatchBot], topic: str | None = None) -> None:
+        facts = await catalog_for(self.bot).facts_for(interaction.guild_id)
+        if topic is None or not topic.strip():
+            cards = list(facts.cards)
+            await interaction.response.send_message(
+                embed=browse_embed(cards), view=browse_view(cards), ephemeral=True
+            )
+            return
+        card = facts.get(topic) or facts.resolve(topic)
+        if card is None:
+            await send_unknown(interaction, topic, facts.closest(topic, 3))
+            return
+        await send_card(interaction, card)
+
+    @fact.autocomplete("topic")
+    async def topic_autocomplete(
+        self, interaction: discord.Interaction[LatchBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        facts = await catalog_for(self.bot).facts_for(interaction.guild_id)
+        return [app_commands.Choice(name=name, value=value) for name, value in choices(facts, current)]
+
+
+async def setup(bot: LatchBot) -> None:
+    await bot.add_cog(Facts(bot))
