@@ -124,8 +124,15 @@ def command_content_check(settings: Settings) -> int:
         print(f"content check: {len(problems)} problem(s)", file=sys.stderr)
         return 1
     from bot.content.loader import load_library
+    from bot.letdown import ROUTINE, routine_problems
 
     library = load_library(settings.content_dir)
+    routine = routine_problems(ROUTINE, library)
+    for problem in routine:
+        print(f"letdown routine: {problem}", file=sys.stderr)
+    if routine:
+        print(f"content check: {len(routine)} problem(s) in the /letdown routine", file=sys.stderr)
+        return 1
     print(
         f"content check: OK ({len(library.facts)} facts, {len(library.tips)} tips, "
         f"{len(library.resources)} resources)"

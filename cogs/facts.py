@@ -8,8 +8,14 @@ from discord.ext import commands
 
 from bot.app import LatchBot
 from bot.content.catalog import catalog_for
-from bot.content.ranking import choices
-from bot.ui.card_views import browse_embed, browse_view, register_card_components, send_card, send_unknown
+from bot.ui.card_views import (
+    autocomplete_choices,
+    browse_embed,
+    browse_view,
+    register_card_components,
+    send_card,
+    send_unknown,
+)
 
 
 class Facts(commands.Cog):
@@ -42,7 +48,7 @@ class Facts(commands.Cog):
         self, interaction: discord.Interaction[LatchBot], current: str
     ) -> list[app_commands.Choice[str]]:
         facts = await catalog_for(self.bot).facts_for(interaction.guild_id)
-        return [app_commands.Choice(name=name, value=value) for name, value in choices(facts, current)]
+        return autocomplete_choices(facts, current)
 
 
 async def setup(bot: LatchBot) -> None:

@@ -19,9 +19,16 @@ from discord.ext import commands
 from bot.app import LatchBot
 from bot.content.catalog import catalog_for, next_card
 from bot.content.models import Card
-from bot.content.ranking import CardIndex, choices
+from bot.content.ranking import CardIndex
 from bot.errors import UserFacingError
-from bot.ui.card_views import TIPS_COG, edit_to_card, register_card_components, send_card, send_unknown
+from bot.ui.card_views import (
+    TIPS_COG,
+    autocomplete_choices,
+    edit_to_card,
+    register_card_components,
+    send_card,
+    send_unknown,
+)
 
 LAST_TIP_MEMORY = 10_000  # members remembered; the least recently served are forgotten first
 
@@ -87,7 +94,7 @@ class Tips(commands.Cog, name=TIPS_COG):
         self, interaction: discord.Interaction[LatchBot], current: str
     ) -> list[app_commands.Choice[str]]:
         tips = await catalog_for(self.bot).tips_for(interaction.guild_id)
-        return [app_commands.Choice(name=name, value=value) for name, value in choices(tips, current)]
+        return autocomplete_choices(tips, current)
 
     async def show_another_tip(self, interaction: discord.Interaction[Any], current_id: str) -> None:
         """The Another tip button: replace the shown tip with the next one, never the same."""

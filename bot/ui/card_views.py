@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.content.catalog import HasContent, catalog_for
 from bot.content.models import TOPICS, Card, CardKind
+from bot.content.ranking import CardIndex, choices
 from bot.errors import UserFacingError
 from bot.ui.cards import EMBED_FIELD_VALUE_LIMIT, FACT_COLOUR, card_embed, crisis_text, escape_mentions
 from bot.ui.views import run_component
@@ -82,6 +84,11 @@ async def send_card(interaction: discord.Interaction[Any], card: Card) -> None:
     embed = render_card(card, _source(interaction).content)
     view = card_view(card, in_server=interaction.guild_id is not None)
     await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+def autocomplete_choices(index: CardIndex, typed: str) -> list[app_commands.Choice[str]]:
+    """What /fact and /tip autocomplete offer: card titles, sending back card ids."""
+    return [app_commands.Choice(name=name, value=value) for name, value in choices(index, typed)]
 
 
 async def edit_to_card(interaction: discord.Interaction[Any], card: Card) -> None:

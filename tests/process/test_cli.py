@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
 from pathlib import Path
 
@@ -82,6 +83,15 @@ async def test_content_check_passes_on_the_shipped_content(tmp_path: Path) -> No
     result = await run_cli(["content", "check"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("content check: OK")
+
+
+async def test_content_check_catches_a_routine_tip_that_is_gone(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", content)
+    (content / "tips" / "spine-walk.md").unlink()
+    result = await run_cli(["content", "check"], cwd=tmp_path, env={"CONTENT_DIR": str(content)})
+    assert result.returncode == 1
+    assert "letdown routine" in result.stderr and "spine-walk" in result.stderr
 
 
 async def test_health_without_a_port_fails_clearly(tmp_path: Path) -> None:
