@@ -128,8 +128,8 @@ def command_content_check(settings: Settings) -> int:
 
     library = load_library(settings.content_dir)
     routine = routine_problems(ROUTINE, library)
-    for problem in routine:
-        print(f"letdown routine: {problem}", file=sys.stderr)
+    for routine_problem in routine:
+        print(f"letdown routine: {routine_problem}", file=sys.stderr)
     if routine:
         print(f"content check: {len(routine)} problem(s) in the /letdown routine", file=sys.stderr)
         return 1
