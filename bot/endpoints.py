@@ -30,14 +30,14 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.config import DEFAULT_API_BASE
+
 __all__ = [
     "DEFAULT_API_BASE",
     "apply_endpoints",
     "current_endpoints",
     "validate_token_shape",
 ]
-
-DEFAULT_API_BASE = "https://discord.com/api/v10"
 
 # The gateway override consulted by the wrapped `from_client`; None keeps discord.py's behaviour.
 _gateway_override: yarl.URL | None = None

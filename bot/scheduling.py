@@ -77,15 +77,6 @@ class Scheduler:
             self._ticking(func), id=job_id, replace_existing=True, misfire_grace_time=None, **trigger
         )
 
-    def remove_job(self, job_id: str) -> None:
-        if self._scheduler.get_job(job_id) is not None:
-            self._scheduler.remove_job(job_id)
-
-    def next_run_time(self, job_id: str) -> datetime | None:
-        job = self._scheduler.get_job(job_id)
-        when: datetime | None = getattr(job, "next_run_time", None) if job is not None else None
-        return when
-
     def _ticking(self, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             self.last_tick = self.clock.now()

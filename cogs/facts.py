@@ -37,7 +37,7 @@ class Facts(commands.Cog):
                 embed=browse_embed(cards), view=browse_view(cards), ephemeral=True
             )
             return
-        card = facts.get(topic) or facts.resolve(topic)
+        card = facts.resolve(topic)
         if card is None:
             await send_unknown(interaction, topic, facts.closest(topic, 3))
             return

@@ -81,7 +81,7 @@ class Tips(commands.Cog, name=TIPS_COG):
         if technique is None or not technique.strip():
             card = self._next_tip(tips, user_id, self.last_shown.get(user_id))
         else:
-            found = tips.get(technique) or tips.resolve(technique)
+            found = tips.resolve(technique)
             if found is None:
                 await send_unknown(interaction, technique, tips.closest(technique, 3))
                 return

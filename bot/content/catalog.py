@@ -3,8 +3,8 @@
 Every command that lists, looks up, ranks or rotates cards (`/fact`, `/tip`, their autocomplete, the
 Share and Another tip buttons, and later `/search` and the curation commands) asks the catalog. Today a
 server sees the library's facts and tips. When server-curated tips exist, ``Catalog.tips_for`` adds
-that server's own tips (from their repository) and ``Catalog.forget`` drops the cached index when a
-moderator changes them; nothing else needs to change.
+that server's own tips (from their repository), cached per server until a moderator changes them;
+nothing else needs to change.
 
 Autocomplete runs on every keystroke, so the ranking index of each list is built once and cached.
 """
@@ -70,7 +70,7 @@ class Catalog:
         """The tips a server sees, most useful first. ``guild_id`` is None in DMs.
 
         The seam for server-curated tips: return an index over the library tips plus that server's
-        own, cached per server until ``forget`` is called.
+        own, cached per server until its tips change.
         """
         return self._library_tips
 
@@ -80,9 +80,6 @@ class Catalog:
     async def card(self, guild_id: int | None, kind: CardKind, card_id: str) -> Card | None:
         """One card by id, if that server still sees it."""
         return (await self.cards_for(guild_id, kind)).get(card_id)
-
-    def forget(self, guild_id: int) -> None:
-        """Drop what is cached for a server after its curated tips changed (nothing is, yet)."""
 
 
 _catalogs: WeakKeyDictionary[ContentLibrary, Catalog] = WeakKeyDictionary()
@@ -95,11 +92,6 @@ def catalog_for(source: HasContent | ContentLibrary) -> Catalog:
     if catalog is None:
         catalog = _catalogs[library] = Catalog(library)
     return catalog
-
-
-async def tips_for(source: HasContent | ContentLibrary, guild_id: int | None) -> list[Card]:
-    """The tips visible in a server (None: a DM), most useful first."""
-    return list((await catalog_for(source).tips_for(guild_id)).cards)
 
 
 def next_card(cards: CardIndex, after: str | None, *, start: int) -> Card | None:

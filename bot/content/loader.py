@@ -213,12 +213,8 @@ def read_content(root: Path) -> ParsedContent:
     return parsed
 
 
-def _key(name: str) -> str:
-    return name.strip().casefold()
-
-
 class ContentLibrary:
-    """Validated cards and resources, with lookups by id, alias and title (case-insensitive)."""
+    """Validated cards and resources. Lookups by name (title, alias, typos) live in ``CardIndex``."""
 
     def __init__(self, cards: Iterable[Card], resources: Iterable[Resource]) -> None:
         ordered = sorted(cards, key=lambda card: card.id)
@@ -226,8 +222,6 @@ class ContentLibrary:
         self.tips: tuple[Card, ...] = tuple(card for card in ordered if card.kind == "tip")
         self.resources: tuple[Resource, ...] = tuple(resources)
         self._by_id = {card.id: card for card in ordered}
-        self._by_alias = {_key(alias): card for card in ordered for alias in card.aliases}
-        self._by_title = {_key(card.title): card for card in ordered}
         self._resources_by_id = {resource.id: resource for resource in self.resources}
 
     @property
@@ -237,20 +231,6 @@ class ContentLibrary:
     def get(self, card_id: str) -> Card | None:
         """The card with this exact id."""
         return self._by_id.get(card_id)
-
-    def by_alias(self, alias: str) -> Card | None:
-        """The card that lists ``alias`` among its aliases (case-insensitive)."""
-        return self._by_alias.get(_key(alias))
-
-    def find(self, name: str) -> Card | None:
-        """The card whose id, title or alias is ``name`` (case-insensitive)."""
-        key = _key(name)
-        return self._by_id.get(key) or self._by_title.get(key) or self._by_alias.get(key)
-
-    def in_topic(self, topic: str, kind: CardKind | None = None) -> list[Card]:
-        """Cards tagged with ``topic``, optionally only facts or only tips, ordered by title."""
-        cards = [c for c in self.cards if topic in c.topics and (kind is None or c.kind == kind)]
-        return sorted(cards, key=lambda card: card.title.casefold())
 
     def resource(self, resource_id: str) -> Resource | None:
         return self._resources_by_id.get(resource_id)

@@ -56,12 +56,18 @@ _NON_WORD = re.compile(r"[\W_]+")
 _PREFIX_END = "\U0010ffff"
 
 
+def fold(text: str) -> str:
+    """Case-folded, without accents: the form that typed text and card names are compared in."""
+    text = text.casefold()
+    if text.isascii():  # ASCII has no accents to remove: the common case skips the slow part
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def normalise(text: str) -> str:
     """Lower-case words separated by single spaces, with accents and punctuation removed."""
-    if not text.isascii():  # ASCII has no accents to remove: the common case skips the slow part
-        decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _NON_WORD.sub(" ", text.casefold()).strip()
+    return _NON_WORD.sub(" ", fold(text)).strip()
 
 
 def _typo_cutoff(length: int) -> float | None:

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 
 from bot.content.loader import ContentLibrary
 from bot.content.models import RESOURCE_TOPICS, TOPICS, Card, Resource
+from bot.content.ranking import fold
 
 MAX_QUERY_LENGTH = 100
 MAX_TERMS = 8  # more words than this add cost, not precision
@@ -161,12 +162,6 @@ def library_documents(library: ContentLibrary) -> Iterator[SearchDocument]:
 
 
 # ------------------------------------------------------------------------------------------ did you mean
-
-
-def fold(text: str) -> str:
-    """Case-folded, without diacritics: the form fuzzy matching compares."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 @dataclass(frozen=True, slots=True)

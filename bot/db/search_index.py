@@ -64,17 +64,17 @@ class SearchIndexRepository:
         Servers' rows are kept. If anything fails, the previous index stays as it was.
         Returns the number of library rows written.
         """
-        count = 0
+        rows = []
+        for document in documents:
+            if document.guild_id is not None:
+                raise ValueError(f"library document {document.ref!r} has a guild_id")
+            rows.append(_row(document, guild_id=None))
         async with self._db.transaction() as connection:
             await connection.execute("DELETE FROM search_index WHERE guild_id IS NULL")
-            for document in documents:
-                if document.guild_id is not None:
-                    raise ValueError(f"library document {document.ref!r} has a guild_id")
-                await connection.execute(INSERT_SQL, _row(document, guild_id=None))
-                count += 1
+            await connection.executemany(INSERT_SQL, rows)
             # No 'optimize' here: it rewrites the whole index, servers' rows included, while holding the
             # write lock. FTS5's automerge keeps the segment count low as rows come and go.
-        return count
+        return len(rows)
 
     async def add_server_documents(self, documents: Iterable[SearchDocument]) -> int:
         """Index servers' own documents (each with its guild_id), replacing any with the same ref."""

@@ -220,6 +220,10 @@ async def _card_or_error(interaction: discord.Interaction[Any], kind: CardKind, 
     return card
 
 
+def _matched_kind(match: re.Match[str]) -> CardKind:
+    return "fact" if match["kind"] == "fact" else "tip"
+
+
 def _can_send(interaction: discord.Interaction[Any], permissions: discord.Permissions) -> bool:
     in_thread = isinstance(interaction.channel, discord.Thread)
     return permissions.send_messages_in_threads if in_thread else permissions.send_messages
@@ -247,8 +251,7 @@ class ShareButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Self:
-        kind: CardKind = "fact" if match["kind"] == "fact" else "tip"
-        return cls(kind, match["id"])
+        return cls(_matched_kind(match), match["id"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await run_component(interaction, "the Share in channel button", self._share)
@@ -333,9 +336,8 @@ class OpenCardButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Self:
-        kind: CardKind = "fact" if match["kind"] == "fact" else "tip"
         label = item.label if isinstance(item, discord.ui.Button) and item.label else "Open"
-        return cls(kind, match["id"], label=label)
+        return cls(_matched_kind(match), match["id"], label=label)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await run_component(interaction, "a suggested card button", self._open)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import Settings
-from bot.content.catalog import FEATURED_FACTS, FEATURED_TIPS, catalog_for, next_card, tips_for
+from bot.content.catalog import FEATURED_FACTS, FEATURED_TIPS, catalog_for, next_card
 from bot.content.loader import load_library
 from bot.content.models import Card, Source
 from bot.content.ranking import MAX_CHOICES, CardIndex, choices, normalise
@@ -212,7 +212,7 @@ def test_a_half_typed_title_offers_the_card(card: Card, cut: int) -> None:
 
 async def test_the_catalog_lists_the_library_tips_for_servers_and_dms() -> None:
     for guild_id in (None, 1234):
-        tips = await tips_for(LIBRARY, guild_id)
+        tips = list((await catalog_for(LIBRARY).tips_for(guild_id)).cards)
         assert ids(tips)[: len(FEATURED_TIPS)] == list(FEATURED_TIPS)
         assert sorted(ids(tips)) == sorted(card.id for card in LIBRARY.tips)
     assert catalog_for(LIBRARY) is catalog_for(LIBRARY)  # indexes are built once
