@@ -37,3 +37,8 @@ def require_aware(instant: datetime) -> datetime:
 def to_storage(instant: datetime) -> str:
     """Serialise an aware datetime as fixed-width UTC ISO-8601, which sorts as text."""
     return require_aware(instant).astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_storage(text: str) -> datetime:
+    """The aware UTC datetime that `to_storage` wrote."""
+    return require_aware(datetime.fromisoformat(text)).astimezone(UTC)

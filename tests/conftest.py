@@ -76,6 +76,20 @@ def text(result: simcord.InteractionResult) -> str:
     return answer(result).content or ""
 
 
+def refusals(env: simcord.Env) -> list[str]:
+    """The messages of the UserFacingErrors the bot raised (reading them acknowledges them to SimCord).
+
+    Bad input is refused by raising UserFacingError, which the one error handler turns into the
+    ephemeral reply; SimCord records every raised error and fails the test unless it is read.
+    """
+    from bot.errors import UserFacingError
+
+    errors = list(env.errors)
+    unexpected = [error for error in errors if not isinstance(error, UserFacingError)]
+    assert not unexpected, f"unexpected errors: {unexpected!r}"
+    return [error.message for error in errors if isinstance(error, UserFacingError)]
+
+
 class Server:
     """A demo server with a plain member and a moderator (Manage Server)."""
 
@@ -93,3 +107,13 @@ class Server:
 @pytest.fixture
 def server(simcord_env: simcord.Env) -> Server:
     return Server(simcord_env)
+
+
+async def reopen_command_to_everyone(server: Server, bot: LatchBot, name: str) -> None:
+    """Do what a server admin can do in Integrations settings: let @everyone use a restricted command.
+
+    Discord then lets a plain member run it, so only the bot's own run-time check stands in the way.
+    """
+    registered = await bot.tree.fetch_commands()
+    command = next(command for command in registered if command.name == name)
+    server.guild.set_command_permissions(command.id, {server.guild.default_role: True})

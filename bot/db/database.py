@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -50,6 +51,9 @@ class Database:
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self.connection = connection
         self.path = path
+        # One connection serves every coroutine (commands, the reminder dispatcher, scheduled posts),
+        # and SQLite cannot nest transactions on a connection: writers take turns.
+        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -76,15 +80,19 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error: nothing is ever half-written."""
-        await self.connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.connection
-        except BaseException:
-            await self.connection.execute("ROLLBACK")
-            raise
-        else:
-            await self.connection.execute("COMMIT")
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error: nothing is ever half-written.
+
+        Transactions are serialised on this connection; do not open one inside another.
+        """
+        async with self._write_lock:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.connection
+            except BaseException:
+                await self.connection.execute("ROLLBACK")
+                raise
+            else:
+                await self.connection.execute("COMMIT")
 
     async def schema_version(self) -> int:
         async with self.connection.execute("PRAGMA user_version") as cursor:
@@ -122,13 +130,14 @@ class Database:
     async def is_writable(self) -> bool:
         """Probe a write without keeping it: take the write lock, write a row, roll back."""
         try:
-            await self.connection.execute("BEGIN IMMEDIATE")
-            try:
-                await self.connection.execute(
-                    "INSERT OR REPLACE INTO app_state (key, value, updated_at) VALUES ('probe', '', '')"
-                )
-            finally:
-                await self.connection.execute("ROLLBACK")
+            async with self._write_lock:
+                await self.connection.execute("BEGIN IMMEDIATE")
+                try:
+                    await self.connection.execute(
+                        "INSERT OR REPLACE INTO app_state (key, value, updated_at) VALUES ('probe', '', '')"
+                    )
+                finally:
+                    await self.connection.execute("ROLLBACK")
         except Exception:
             return False
         return True

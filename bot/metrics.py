@@ -1,0 +1,50 @@
+"""Prometheus metrics, served on HEALTH_PORT at /metrics.
+
+Labels are never user data: command names, outcomes and reasons come from small fixed sets, so the
+series stay few and say nothing about who did what.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+COMMANDS = Counter(
+    "latch_commands",
+    "Slash commands and components handled, by command name and outcome (ok, user_error, error).",
+    ["command", "outcome"],
+    registry=REGISTRY,
+)
+INTERACTION_LATENCY = Histogram(
+    "latch_interaction_latency_seconds",
+    "Time from an interaction arriving to its handler finishing.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0),
+    registry=REGISTRY,
+)
+REMINDERS_SENT = Counter(
+    "latch_reminders_sent", "Pumping reminders delivered (late ones included).", registry=REGISTRY
+)
+REMINDERS_LATE = Counter(
+    "latch_reminders_late",
+    "Reminders delivered after downtime, marked late (missed by less than 30 minutes).",
+    registry=REGISTRY,
+)
+REMINDERS_FAILED = Counter(
+    "latch_reminders_failed",
+    "Reminder deliveries that failed, by reason (dm_closed, channel_gone, server_error, ...).",
+    ["reason"],
+    registry=REGISTRY,
+)
+REMINDER_LATENESS = Histogram(
+    "latch_reminder_lateness_seconds",
+    "How long after its scheduled time a reminder was sent.",
+    buckets=(0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 15.0, 60.0, 300.0, 1800.0),
+    registry=REGISTRY,
+)
+SCHEDULED_POSTS = Counter(
+    "latch_scheduled_posts",
+    "Scheduled tip posts, by outcome (posted, skipped_late, failed).",
+    ["outcome"],
+    registry=REGISTRY,
+)
