@@ -65,6 +65,18 @@ class CurateGroup(app_commands.Group):
         return True
 
 
+def missing_post_permissions(channel: discord.abc.GuildChannel) -> str:
+    """The permissions the bot lacks to post cards in ``channel``, named as Discord shows them."""
+    permissions = channel.permissions_for(channel.guild.me)
+    needed = {
+        "View Channel": permissions.view_channel,
+        "Send Messages": permissions.send_messages,
+        "Embed Links": permissions.embed_links,
+    }
+    lacking = [name for name, granted in needed.items() if not granted]
+    return " and ".join(", ".join(lacking).rsplit(", ", 1)) if lacking else ""
+
+
 def _region(text: str) -> str:
     code = text.strip().lower()
     if code == GLOBAL_REGION or code.upper() in ISO_REGIONS:
@@ -97,6 +109,12 @@ async def settings_command(
     bot = interaction.client
     changes: dict[str, Any] = {}
     if review_channel is not None:
+        missing = missing_post_permissions(review_channel)
+        if missing:
+            raise UserFacingError(
+                f"I can't post in {review_channel.mention}: I'm missing {missing}. "
+                "Give Latch those permissions in that channel, or pick another channel."
+            )
         changes["review_channel_id"] = review_channel.id
     if mod_role is not None:
         if mod_role.is_default():

@@ -94,3 +94,18 @@ async def test_the_configured_moderator_role_may_curate(server: Server, simcord_
 
     assert text(result) == "Settings saved."
     assert (await GuildSettingsRepository(simcord_bot.db).get(server.guild.id)).region == "AU"
+
+
+async def test_a_review_channel_the_bot_cannot_post_in_is_refused_naming_the_permission(
+    server: Server, simcord_bot: LatchBot
+) -> None:
+    assert simcord_bot.user is not None
+    closed = server.guild.create_text_channel(
+        "mods-only", overwrites={simcord_bot.user: discord.PermissionOverwrite(send_messages=False)}
+    )
+
+    result = await server.moderator.slash(server.channel, "curate settings", review_channel=closed)
+
+    assert "Send Messages" in text(result)
+    assert refusals(server.env) == [text(result)]
+    assert (await GuildSettingsRepository(simcord_bot.db).get(server.guild.id)).review_channel_id is None
