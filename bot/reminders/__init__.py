@@ -1,0 +1,1 @@
+"""Pumping reminders: the pure schedule rules, the dispatcher engine and their storage."""
