@@ -52,7 +52,8 @@ class Scheduler:
         global _active_clock
         _active_clock = self.clock
         if loop is not None:
-            self._scheduler.configure(event_loop=loop)
+            # configure() without timezone would reset it to the machine's local zone.
+            self._scheduler.configure(event_loop=loop, timezone=UTC)
         self._scheduler.start()
 
     def shutdown(self) -> None:
@@ -76,6 +77,11 @@ class Scheduler:
         self._scheduler.add_job(
             self._ticking(func), id=job_id, replace_existing=True, misfire_grace_time=None, **trigger
         )
+
+    def remove(self, job_id: str) -> None:
+        """Drop a job if it is scheduled (no error when it is not)."""
+        if self._scheduler.get_job(job_id) is not None:
+            self._scheduler.remove_job(job_id)
 
     def _ticking(self, func: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         async def run() -> None:

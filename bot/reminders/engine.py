@@ -1,0 +1,285 @@
+"""The reminder dispatcher: one scheduler job that wakes at the earliest due reminder and sends it.
+
+The database is the source of truth; APScheduler is only the clock. Each wake-up claims everything due
+in one transaction (a delivery row in state 'sending', the reminder moved to its next occurrence), then
+sends outside any transaction, at most `concurrency` at once, so one slow or failing reminder never
+delays the others, and records each outcome. Every message carries a deterministic nonce, which
+discord.py sends with `enforce_nonce`, so when a crash leaves a claim in 'sending', the next start
+re-sends it and Discord keeps the first copy.
+
+Failures: DMs closed (403, 50007) or the channel gone (404) pause the reminder and leave its owner a
+notice; 429 is retried by discord.py itself; a server or network error is retried with backoff, then
+the reminder simply waits for its next occurrence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+
+from bot import metrics
+from bot.db.reminders import Delivery, Reminder, ReminderRepository
+from bot.reminders.rules import next_fire
+from bot.ui.reminder_views import reminder_message
+
+if TYPE_CHECKING:
+    from bot.app import LatchBot
+
+log = logging.getLogger(__name__)
+
+DISPATCH_JOB = "reminder-dispatch"
+SAFETY_JOB = "reminder-dispatch-safety"
+SAFETY_INTERVAL = timedelta(minutes=5)
+GRACE = timedelta(minutes=30)  # missed by less: sent once, marked late; more: skipped
+LATE_AFTER = timedelta(minutes=1)  # sent later than this after its time: marked late
+RETRY_DELAYS: tuple[float, ...] = (1.0, 4.0, 16.0)  # seconds before each retry of a 5xx/network error
+CONCURRENCY = 50
+CLAIM_BATCH = 500
+
+# Why a reminder was paused (stored as paused_reason and as the owner's notice).
+DM_CLOSED = "dm_closed"
+CHANNEL_GONE = "channel_gone"
+NO_ACCESS = "no_access"
+
+_CANNOT_DM = 50007
+
+
+def next_occurrence(reminder: Reminder, last_done_at: datetime | None, now: datetime) -> datetime | None:
+    """The reminder's first occurrence strictly after ``now``."""
+    since = reminder.counting_from(last_done_at) if reminder.since_last else None
+    return next_fire(reminder.rule, reminder.timezone, now, since=since)
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    reason: str  # the metrics label and, when pausing, the stored reason
+    pause: bool
+    retry: bool
+
+
+def classify(error: BaseException) -> Failure:
+    """What a failed send means for the reminder."""
+    if isinstance(error, discord.Forbidden):
+        reason = DM_CLOSED if error.code == _CANNOT_DM else NO_ACCESS
+        return Failure(reason, pause=True, retry=False)
+    if isinstance(error, discord.NotFound):
+        return Failure(CHANNEL_GONE, pause=True, retry=False)
+    if isinstance(error, discord.HTTPException):
+        if error.status >= 500 or error.status == 429:
+            return Failure("server_error", pause=False, retry=True)
+        return Failure("rejected", pause=False, retry=False)
+    if isinstance(error, aiohttp.ClientError | OSError | asyncio.TimeoutError):
+        return Failure("network", pause=False, retry=True)
+    return Failure("error", pause=False, retry=False)
+
+
+class ReminderDispatcher:
+    """Claims due reminders and delivers them. `start()` from the cog's cog_load, `stop()` on unload."""
+
+    def __init__(
+        self,
+        bot: LatchBot,
+        *,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        concurrency: int = CONCURRENCY,
+        batch_size: int = CLAIM_BATCH,
+    ) -> None:
+        self.bot = bot
+        self.repository = ReminderRepository(bot.db)
+        self.retry_delays = tuple(retry_delays)
+        self.batch_size = batch_size
+        self.last_tick: datetime | None = None
+        self.ready = asyncio.Event()  # set once recovery is done and the first wake-up is armed
+        self._slots = asyncio.Semaphore(concurrency)
+        self._claiming = asyncio.Lock()
+        self._sending: set[asyncio.Task[None]] = set()
+        self._armed_at: datetime | None = None
+        self._dm_channels: dict[int, int] = {}
+        self._stopped = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Re-send what a crash left in flight (or skip it when stale), then arm the wake-ups."""
+        self._stopped = False
+        now = self.bot.clock.now()
+        resend, stale = await self.repository.recover_sending(now, grace=GRACE, late_after=LATE_AFTER)
+        if resend or stale:
+            log.info(
+                "recovered %d reminder deliveries in flight; %d were too old and skipped", len(resend), stale
+            )
+        for delivery in resend:
+            self._spawn(delivery)
+        self.bot.scheduler.add_job(
+            self.wake_up, SAFETY_JOB, trigger="interval", seconds=SAFETY_INTERVAL.total_seconds()
+        )
+        await self.arm()
+        self.ready.set()
+        log.info("reminder dispatcher ready; next wake-up %s", self._armed_at or "on the next reminder")
+
+    def stop(self) -> None:
+        """Stop claiming; deliveries already being sent finish (the bot drains in-flight work)."""
+        self._stopped = True
+        self.bot.scheduler.remove(DISPATCH_JOB)
+        self.bot.scheduler.remove(SAFETY_JOB)
+        self._armed_at = None
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop what is held in memory about a member who erased their data (their DM channel id)."""
+        self._dm_channels.pop(user_id, None)
+
+    async def wait_idle(self) -> None:
+        """Wait until every delivery being sent has finished (tests and benches)."""
+        while self._sending:
+            await asyncio.gather(*list(self._sending), return_exceptions=True)
+
+    @property
+    def sending(self) -> int:
+        return len(self._sending)
+
+    # ------------------------------------------------------------------ waking up
+
+    async def arm(self) -> None:
+        """Point the one dispatch job at the earliest due time in the database."""
+        earliest = await self.repository.earliest_due()
+        pending = (
+            self._armed_at if self._armed_at is not None and self._armed_at > self.bot.clock.now() else None
+        )
+        if pending is not None and (earliest is None or pending <= earliest):
+            return  # already armed early enough (wake_at may have run while we read the database)
+        self._armed_at = None
+        if earliest is not None:
+            self._schedule(earliest)
+
+    def wake_at(self, when: datetime | None) -> None:
+        """A reminder now fires at ``when`` (created, resumed, snoozed): wake up then if that is earlier."""
+        if when is None or self._stopped:
+            return
+        armed = self._armed_at
+        if armed is None or when < armed:
+            self._schedule(when)
+        elif armed <= self.bot.clock.now():
+            # A wake-up is due or running: dispatch now, which re-arms from the database.
+            self._schedule(armed)
+
+    def _schedule(self, when: datetime) -> None:
+        when = max(when, self.bot.clock.now())
+        self._armed_at = when
+        self.bot.scheduler.run_at(DISPATCH_JOB, when, self.wake_up)
+
+    async def wake_up(self) -> None:
+        """The scheduler's entry point (its jobs return nothing)."""
+        await self.dispatch()
+
+    async def dispatch(self) -> int:
+        """Claim everything due now and start sending it; returns how many were claimed."""
+        if self._stopped or not self.bot.accepting_work:
+            return 0
+        claimed_total = 0
+        async with self._claiming:
+            self.last_tick = self.bot.clock.now()
+            while True:
+                now = self.bot.clock.now()
+                claimed, skipped = await self.repository.claim_due(
+                    now,
+                    limit=self.batch_size,
+                    grace=GRACE,
+                    late_after=LATE_AFTER,
+                    next_occurrence=next_occurrence,
+                )
+                if skipped:
+                    log.info("skipped %d reminder occurrence(s) missed by %s or more", skipped, GRACE)
+                for delivery in claimed:
+                    self._spawn(delivery)
+                claimed_total += len(claimed)
+                if len(claimed) + skipped < self.batch_size:
+                    break
+            await self.arm()
+        return claimed_total
+
+    # ------------------------------------------------------------------ sending
+
+    def _spawn(self, delivery: Delivery) -> None:
+        task = asyncio.create_task(self._deliver(delivery), name=f"reminder {delivery.nonce}")
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        async with self.bot.inflight.track(), self._slots:
+            try:
+                await self._deliver_with_retries(delivery)
+            except Exception:
+                log.exception("reminder %s: recording the delivery failed", delivery.reminder_id)
+
+    async def _deliver_with_retries(self, delivery: Delivery) -> None:
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                await self._send(delivery)
+            except Exception as error:
+                failure = classify(error)
+                if failure.retry and attempts <= len(self.retry_delays):
+                    log.warning(
+                        "reminder %s: attempt %d failed (%s); retrying", delivery.reminder_id, attempts, error
+                    )
+                    await asyncio.sleep(self.retry_delays[attempts - 1])
+                    continue
+                await self._record_failure(delivery, failure, error, attempts)
+                return
+            now = self.bot.clock.now()
+            await self.repository.mark_sent(delivery, attempts=attempts, now=now)
+            lateness = max((now - delivery.scheduled_for).total_seconds(), 0.0)
+            metrics.REMINDERS_SENT.inc()
+            metrics.REMINDER_LATENESS.observe(lateness)
+            if delivery.late:
+                metrics.REMINDERS_LATE.inc()
+            return
+
+    async def _record_failure(
+        self, delivery: Delivery, failure: Failure, error: BaseException, attempts: int
+    ) -> None:
+        metrics.REMINDERS_FAILED.labels(reason=failure.reason).inc()
+        forget_dm = delivery.channel_id is None and failure.reason == CHANNEL_GONE
+        if forget_dm:
+            self._dm_channels.pop(delivery.user_id, None)
+        if failure.pause:
+            log.info("reminder %s paused: %s", delivery.reminder_id, failure.reason)
+        else:
+            log.warning("reminder %s not delivered (%s): %s", delivery.reminder_id, failure.reason, error)
+        await self.repository.mark_failed(
+            delivery,
+            attempts=attempts,
+            now=self.bot.clock.now(),
+            pause_reason=failure.reason if failure.pause else None,
+            forget_dm_channel=forget_dm,
+        )
+
+    async def _channel_for(self, delivery: Delivery) -> discord.PartialMessageable:
+        if delivery.channel_id is not None:
+            return self.bot.get_partial_messageable(delivery.channel_id, type=discord.ChannelType.text)
+        channel_id = self._dm_channels.get(delivery.user_id) or delivery.dm_channel_id
+        if channel_id is None:
+            data = await self.bot.http.start_private_message(delivery.user_id)
+            channel_id = int(data["id"])
+            await self.repository.cache_dm_channel(delivery.user_id, channel_id, now=self.bot.clock.now())
+        self._dm_channels[delivery.user_id] = channel_id
+        return self.bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+
+    async def _send(self, delivery: Delivery) -> None:
+        channel = await self._channel_for(delivery)
+        message = reminder_message(delivery, self.bot.content.tips)
+        await channel.send(
+            content=message.content,
+            embed=message.embed,
+            view=message.view,
+            allowed_mentions=message.allowed_mentions,
+            nonce=delivery.nonce,
+        )
