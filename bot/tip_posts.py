@@ -1,0 +1,141 @@
+"""Scheduled tip posts: the pure rules.
+
+- When the next post is due: a cadence (every day, weekdays, or one day a week) at a local time in the
+  server's zone, computed in that zone so a 09:00 post stays at 09:00 across daylight-saving changes.
+- What to do after downtime: the latest missed post is sent once when it is less than two hours late;
+  anything older is skipped to the next future post. Never a burst.
+- Which tip comes next: every tip of the pool once, in random order, before any tip is repeated.
+
+No Discord, no database: the cog and the repository call these. The time of day a moderator types is
+read by the same parser as reminder times (bot.reminders.rules.parse_time_of_day).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, get_args
+from zoneinfo import ZoneInfo
+
+from bot.clock import require_aware
+
+Cadence = Literal["daily", "weekdays", "weekly"]
+Source = Literal["library", "server", "both"]
+CADENCES: tuple[Cadence, ...] = get_args(Cadence)
+SOURCES: tuple[Source, ...] = get_args(Source)
+
+WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+# A post missed by less than this (the bot was down) is still sent, once; older posts are skipped.
+LATE_LIMIT = timedelta(hours=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Cadenced:
+    """When a server's tip is posted: the cadence, the local time, the weekday (weekly only), the zone."""
+
+    cadence: Cadence
+    at: time
+    zone: str
+    weekday: int | None = None  # 0 = Monday … 6 = Sunday
+
+    def __post_init__(self) -> None:
+        if (self.cadence == "weekly") != (self.weekday is not None):
+            raise ValueError("a weekday is given for weekly posts, and only for them")
+        if self.weekday is not None and not 0 <= self.weekday <= 6:
+            raise ValueError("weekday is 0 (Monday) to 6 (Sunday)")
+
+    def posts_on(self, day: date) -> bool:
+        if self.cadence == "daily":
+            return True
+        if self.cadence == "weekdays":
+            return day.weekday() < 5
+        return day.weekday() == self.weekday
+
+    def describe(self) -> str:
+        """ "every day at 09:00", "on weekdays at 09:00", "every Monday at 09:00" (in ``zone``)."""
+        clock = self.at.strftime("%H:%M")
+        if self.cadence == "daily":
+            return f"every day at {clock}"
+        if self.cadence == "weekdays":
+            return f"on weekdays at {clock}"
+        return f"every {WEEKDAYS[self.weekday or 0].title()} at {clock}"
+
+
+def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """``day`` at ``at`` in ``zone``, as UTC.
+
+    An ambiguous time (clocks going back) is its first occurrence. A time that does not exist (clocks
+    going forward, e.g. 01:30 in London on the last Sunday of March) moves forward by the gap, to
+    02:30 local, so that day still gets its post.
+    """
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def next_post_time(rule: Cadenced, after: datetime) -> datetime:
+    """The first post strictly after ``after`` (aware), in UTC."""
+    zone = ZoneInfo(rule.zone)
+    start = require_aware(after).astimezone(zone).date() - timedelta(days=1)
+    for offset in range(9):  # a week and a little: every cadence posts at least once in it
+        day = start + timedelta(days=offset)
+        if not rule.posts_on(day):
+            continue
+        instant = local_instant(day, rule.at, zone)
+        if instant > after:
+            return instant
+    raise AssertionError("every cadence posts at least once a week")  # pragma: no cover
+
+
+Action = Literal["post", "skip"]
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUp:
+    """What the dispatcher does when a schedule is due at ``now``."""
+
+    action: Action
+    scheduled_for: datetime  # the latest post that was due (the one posted or skipped)
+    skipped: int  # how many due posts are not sent (older missed posts, and this one when skipping)
+    next_at: datetime  # the next future post
+
+
+def catch_up(rule: Cadenced, due_at: datetime, now: datetime) -> CatchUp:
+    """Decide what to send for a schedule whose stored next post ``due_at`` has come (``due_at <= now``).
+
+    Only the latest due post can be sent, and only when it is less than ``LATE_LIMIT`` late.
+    """
+    latest = require_aware(due_at)
+    missed = 0
+    following = next_post_time(rule, latest)
+    while following <= now:
+        latest = following
+        missed += 1
+        following = next_post_time(rule, latest)
+    if now - latest < LATE_LIMIT:
+        return CatchUp("post", latest, missed, following)
+    return CatchUp("skip", latest, missed + 1, following)
+
+
+def next_tip(
+    pool: Sequence[str],
+    posted: Collection[str],
+    *,
+    last: str | None = None,
+    draw: Callable[[int], int] = secrets.randbelow,
+) -> tuple[str, bool] | None:
+    """The next tip to post from ``pool`` (card ids), given those ``posted`` in the current cycle.
+
+    Returns (card id, starts a new cycle), or None for an empty pool. A tip is only repeated once every
+    tip of the pool has been posted; then a new cycle begins, and its first tip is never ``last`` (the
+    tip posted most recently) unless the pool has only that one tip. ``draw(n)`` picks an index below n.
+    """
+    unique = list(dict.fromkeys(pool))
+    if not unique:
+        return None
+    remaining = [card_id for card_id in unique if card_id not in posted]
+    new_cycle = not remaining
+    if new_cycle:
+        remaining = [card_id for card_id in unique if card_id != last] or unique
+    return remaining[draw(len(remaining))], new_cycle
