@@ -1,4 +1,6 @@
-"""/search query: full-text search over facts, tips and resources.
+"""/search query: full-text search over facts, tips and resources, and this server's own tips.
+
+A server's tips are indexed with its id and found only by searches made in that server.
 
 The query is used for this one search and forgotten: it is not stored, not logged, and not repeated
 in the answer or in any component.
@@ -22,6 +24,7 @@ from bot.content.search import (
 from bot.db.search_index import SearchIndexRepository
 from bot.errors import UserFacingError
 from bot.ui.search_views import OpenResultSelect, no_results_message, results_embed, results_view
+from bot.ui.server_tip_views import server_results_view
 
 
 class Search(commands.Cog):
@@ -49,9 +52,10 @@ class Search(commands.Cog):
             raise UserFacingError(str(problem)) from None
         hits = await self.index.search(query_words(text), guild_id=interaction.guild_id)
         if hits:
-            await interaction.response.send_message(
-                embed=results_embed(hits), view=results_view(hits), ephemeral=True
-            )
+            # The library menu opens library results; with a server tip among them, one that opens both.
+            has_own = any(hit.kind == "server-tip" for hit in hits)
+            menu = server_results_view(hits) if has_own else results_view(hits)
+            await interaction.response.send_message(embed=results_embed(hits), view=menu, ephemeral=True)
             return
         content, view = no_results_message(self.suggester.suggest(text))
         if view is None:

@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from bot.content.loader import ContentLibrary
 from bot.content.models import RESOURCE_TOPICS, TOPICS, Card, Resource
 from bot.content.ranking import fold
+from bot.suggestions import card_id, summary_of
 
 MAX_QUERY_LENGTH = 100
 MAX_TERMS = 8  # more words than this add cost, not precision
@@ -150,6 +151,19 @@ def resource_document(resource: Resource) -> SearchDocument:
         aliases=resource.id.replace("-", " "),
         summary=resource.description,
         body=" · ".join(extras),
+    )
+
+
+def server_tip_document(*, guild_id: int, tip_id: int, title: str, body: str) -> SearchDocument:
+    """A server's own tip, searchable only in that server."""
+    return SearchDocument(
+        kind="server-tip",
+        ref=card_id(tip_id),
+        title=title,
+        aliases="",
+        summary=summary_of(body),
+        body=body,
+        guild_id=guild_id,
     )
 
 

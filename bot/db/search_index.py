@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
+import aiosqlite
+
 from bot.content.search import RESULT_LIMIT, SearchDocument, SearchHit, SearchKind, match_expression
 from bot.db.database import Database
 
@@ -51,6 +53,30 @@ def _row(document: SearchDocument, *, guild_id: int | None) -> tuple[Any, ...]:
         document.kind,
         document.ref,
         guild_id,
+    )
+
+
+async def index_server_document(connection: aiosqlite.Connection, document: SearchDocument) -> None:
+    """Index one server document inside the caller's transaction, replacing any with the same ref.
+
+    Server tips change in the same transaction as their row and audit entry, so search never shows a
+    tip that was rolled back, or misses one that was committed.
+    """
+    if document.guild_id is None:
+        raise ValueError(f"server document {document.ref!r} has no guild_id")
+    await connection.execute(
+        "DELETE FROM search_index WHERE guild_id = ? AND kind = ? AND ref = ?",
+        (document.guild_id, document.kind, document.ref),
+    )
+    await connection.execute(INSERT_SQL, _row(document, guild_id=document.guild_id))
+
+
+async def unindex_server_document(
+    connection: aiosqlite.Connection, guild_id: int, kind: SearchKind, ref: str
+) -> None:
+    """Remove one server document inside the caller's transaction."""
+    await connection.execute(
+        "DELETE FROM search_index WHERE guild_id = ? AND kind = ? AND ref = ?", (guild_id, kind, ref)
     )
 
 

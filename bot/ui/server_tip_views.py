@@ -1,0 +1,287 @@
+"""Server tips on screen: the add/edit modal, the paginated list, and search results that include them.
+
+The list's page buttons and the search result menu are ``DynamicItem``s whose custom_id carries all
+their state (a page number; nothing for the menu), so they keep working after a restart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Self, cast
+
+import discord
+
+from bot.content.catalog import catalog_for, display_link
+from bot.content.search import KIND_LABELS, SearchHit, parse_result_key
+from bot.db.server_tips import ServerTip, ServerTipsRepository
+from bot.errors import UserFacingError
+from bot.suggestions import BODY_MAX, SOURCE_MAX, TITLE_MAX, InvalidTip, TipDraft, summary_of, validate_draft
+from bot.ui.card_views import send_card
+from bot.ui.cards import escape_mentions
+from bot.ui.curation import CURATE_COLOUR
+from bot.ui.search_views import NOT_AVAILABLE, resource_embed, resource_view
+from bot.ui.views import LatchModal, LatchView, run_component
+from bot.urls import InvalidUrl, check_url
+
+if TYPE_CHECKING:
+    from bot.app import LatchBot
+
+PAGE_SIZE = 10
+LIST_TITLE = "This server's tips"
+EMPTY_LIST = "This server has no tips of its own yet. Add one with `/curate tip add`."
+PREVIOUS_LABEL = "Previous"
+NEXT_LABEL = "Next"
+OPEN_SERVER_RESULT_ID = "latch:search:open:here"
+OPTION_LIMIT = 100
+
+TITLE_FIELD = "title"
+BODY_FIELD = "body"
+SOURCE_FIELD = "source"
+
+
+def display(text: str, limit: int) -> str:
+    """User text safe to show: no mentions, no Markdown, at most ``limit`` characters."""
+    shown = discord.utils.escape_markdown(escape_mentions(text))
+    return shown if len(shown) <= limit else shown[: limit - 1].rstrip() + "…"
+
+
+def source_checker(*, allow_invites: bool) -> Callable[[str], str]:
+    """The URL rules as ``validate_draft`` wants them: the URL to store, or ValueError saying why not."""
+
+    def check(text: str) -> str:
+        try:
+            return check_url(text, allow_invites=allow_invites).url
+        except InvalidUrl as problem:
+            raise ValueError(problem.message) from None
+
+    return check
+
+
+def checked_draft(title: str, body: str, source: str | None, *, allow_invites: bool) -> TipDraft:
+    """The tip as typed, checked against every rule; a UserFacingError says what is accepted."""
+    try:
+        return validate_draft(title, body, source, check_source=source_checker(allow_invites=allow_invites))
+    except InvalidTip as problem:
+        raise UserFacingError(str(problem)) from None
+
+
+def tip_inputs(
+    *, title: str | None = None, body: str | None = None, source: str | None = None
+) -> list[discord.ui.Label[Any]]:
+    """Title, tip and optional source inputs, prefilled when editing. Discord enforces the lengths."""
+    return [
+        discord.ui.Label(
+            text="Title",
+            description=f"Up to {TITLE_MAX} characters",
+            component=discord.ui.TextInput(
+                custom_id=TITLE_FIELD, max_length=TITLE_MAX, default=title, placeholder="Warm flannel first"
+            ),
+        ),
+        discord.ui.Label(
+            text="Tip",
+            description=f"Up to {BODY_MAX} characters",
+            component=discord.ui.TextInput(
+                custom_id=BODY_FIELD, style=discord.TextStyle.paragraph, max_length=BODY_MAX, default=body
+            ),
+        ),
+        discord.ui.Label(
+            text="Source link (optional)",
+            description="An https:// page that backs the tip up",
+            component=discord.ui.TextInput(
+                custom_id=SOURCE_FIELD,
+                required=False,
+                max_length=SOURCE_MAX,
+                default=source,
+                placeholder="https://www.llli.org/breastfeeding-info/",
+            ),
+        ),
+    ]
+
+
+def input_value(label: discord.ui.Label[Any]) -> str:
+    component = label.component
+    return component.value if isinstance(component, discord.ui.TextInput) else ""
+
+
+OnTip = Callable[[discord.Interaction[Any], TipDraft], Awaitable[None]]
+
+
+class TipModal(LatchModal):
+    """Add or edit a server tip. ``on_tip`` runs with the checked draft."""
+
+    def __init__(
+        self, modal_title: str, *, allow_invites: bool, on_tip: OnTip, tip: ServerTip | None = None
+    ) -> None:
+        super().__init__(title=modal_title, timeout=15 * 60)
+        self.allow_invites = allow_invites
+        self.on_tip = on_tip
+        self.inputs = tip_inputs(
+            title=tip.title if tip else None,
+            body=tip.body if tip else None,
+            source=tip.source_url if tip else None,
+        )
+        for label in self.inputs:
+            self.add_item(label)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        title, body, source = (input_value(label) for label in self.inputs)
+        draft = checked_draft(title, body, source, allow_invites=self.allow_invites)
+        await self.on_tip(interaction, draft)
+
+
+# ------------------------------------------------------------------ the list
+
+
+def page_count(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def tip_line(tip: ServerTip) -> str:
+    source = f" · source: {display_link(tip.source_url)}" if tip.source_url else ""
+    credit = f" · suggested by {display(tip.credit_name, 40)}" if tip.credit_name else ""
+    return f"**#{tip.id} · {display(tip.title, 100)}**\n{display(summary_of(tip.body), 110)}{source}{credit}"
+
+
+def tip_list_embed(tips: Sequence[ServerTip], page: int) -> tuple[discord.Embed, int]:
+    """One page of the list (clamped to the pages there are) and the page shown."""
+    pages = page_count(len(tips))
+    page = min(max(page, 0), pages - 1)
+    shown = tips[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    embed = discord.Embed(title=LIST_TITLE, colour=CURATE_COLOUR)
+    embed.description = "\n\n".join(tip_line(tip) for tip in shown) if shown else EMPTY_LIST
+    embed.set_footer(
+        text=f"Page {page + 1} of {pages} · {len(tips)} tips · change one with /curate tip edit or remove"
+    )
+    return embed, page
+
+
+def tip_list_view(total: int, page: int) -> discord.ui.View | None:
+    pages = page_count(total)
+    if pages == 1:
+        return None
+    view = LatchView(timeout=None)
+    view.add_item(TipListPageButton(page - 1, label=PREVIOUS_LABEL, disabled=page == 0))
+    view.add_item(TipListPageButton(page + 1, label=NEXT_LABEL, disabled=page >= pages - 1))
+    return view
+
+
+async def require_curator(interaction: discord.Interaction[Any]) -> None:
+    from cogs.curation import require_curator as check  # the one rule for who may curate
+
+    await check(interaction)
+
+
+def server_id_of(interaction: discord.Interaction[Any]) -> int:
+    from cogs.curation import server_id
+
+    return server_id(interaction)
+
+
+class TipListPageButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"latch:stips:(?P<label>prev|next):(?P<page>\d{1,5})",
+):
+    """Previous / Next under /curate tip list."""
+
+    def __init__(self, page: int, *, label: str, disabled: bool = False) -> None:
+        kind = "prev" if label == PREVIOUS_LABEL else "next"
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"latch:stips:{kind}:{max(page, 0)}",
+                disabled=disabled,
+            )
+        )
+        self.page = max(page, 0)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        label = PREVIOUS_LABEL if match["label"] == "prev" else NEXT_LABEL
+        return cls(int(match["page"]), label=label)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_component(interaction, "the tip list", self._turn)
+
+    async def _turn(self, interaction: discord.Interaction[Any]) -> None:
+        await require_curator(interaction)
+        bot = cast("LatchBot", interaction.client)
+        tips = await ServerTipsRepository(bot.db).list(server_id_of(interaction))
+        embed, page = tip_list_embed(tips, self.page)
+        await interaction.response.edit_message(embed=embed, view=tip_list_view(len(tips), page))
+
+
+# ------------------------------------------------------------------ search results with server tips
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _option(hit: SearchHit) -> discord.SelectOption:
+    return discord.SelectOption(
+        label=_clip(escape_mentions(hit.title), OPTION_LIMIT),
+        value=hit.key,
+        description=_clip(f"{KIND_LABELS.get(hit.kind, hit.kind)} · {hit.summary}", OPTION_LIMIT),
+    )
+
+
+class OpenServerResultSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]], template=re.escape(OPEN_SERVER_RESULT_ID)
+):
+    """The result menu when a server's own tips are among the results; it opens every kind of result."""
+
+    def __init__(self, hits: Sequence[SearchHit] = ()) -> None:
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id=OPEN_SERVER_RESULT_ID,
+            placeholder="Open a result…",
+            options=[_option(hit) for hit in hits] or [discord.SelectOption(label="-", value="-")],
+        )
+        super().__init__(select)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_component(interaction, "the search result menu", self._open)
+
+    async def _open(self, interaction: discord.Interaction[Any]) -> None:
+        bot = cast("LatchBot", interaction.client)
+        values = self.item.values
+        parsed = parse_result_key(values[0]) if values else None
+        if parsed is not None:
+            kind, ref = parsed
+            if kind in ("fact", "tip", "server-tip"):
+                card = await catalog_for(bot).card(
+                    interaction.guild_id, "fact" if kind == "fact" else "tip", ref
+                )
+                if card is not None:
+                    await send_card(interaction, card)
+                    return
+            elif kind == "resource":
+                resource = bot.content.resource(ref)
+                if resource is not None:
+                    await interaction.response.send_message(
+                        embed=resource_embed(resource), view=resource_view(resource), ephemeral=True
+                    )
+                    return
+        await interaction.response.send_message(NOT_AVAILABLE, ephemeral=True)
+
+
+def server_results_view(hits: Sequence[SearchHit]) -> LatchView:
+    view = LatchView(timeout=None)
+    view.add_item(OpenServerResultSelect(hits))
+    return view
+
+
+SERVER_TIP_COMPONENTS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    TipListPageButton,
+    OpenServerResultSelect,
+)

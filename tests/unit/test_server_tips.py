@@ -1,0 +1,210 @@
+"""Server tips and suggestions on a real SQLite file: one transaction per change (row, search row, audit),
+the catalog's per-server cache and its invalidation, scoping, the limit and single decisions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.content.catalog import NO_SOURCE, Catalog, ServerTipCard, server_tip_card
+from bot.content.search import query_words
+from bot.db.audit import AuditRepository
+from bot.db.database import Database
+from bot.db.search_index import SearchIndexRepository
+from bot.db.server_tips import ServerTipsRepository, changing_tips, generation, tips_changed
+from bot.db.suggestions import AlreadyDecided, LimitReached, SuggestionsRepository
+from bot.suggestions import TipDraft
+from tests.discord.test_facts import LIBRARY
+
+GUILD = 111
+OTHER = 222
+MOD = 9
+MEMBER = 7
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+FLANNEL = TipDraft("Warm flannel first", "Hold a warm flannel on each side before pumping.", None)
+
+
+@pytest_asyncio.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "tips.sqlite3")
+    await database.migrate()
+    yield database
+    await database.close()
+
+
+async def _search(database: Database, text: str, guild_id: int | None) -> list[str]:
+    hits = await SearchIndexRepository(database).search(query_words(text), guild_id=guild_id)
+    return [hit.ref for hit in hits]
+
+
+async def test_adding_writes_the_tip_its_search_row_and_an_audit_entry(database: Database) -> None:
+    tip = await ServerTipsRepository(database).add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+
+    assert (tip.id, tip.title, tip.created_by) == (1, FLANNEL.title, MOD)
+    assert await _search(database, "flannel", GUILD) == ["server-tip-1"]
+    assert await _search(database, "flannel", OTHER) == []
+    assert await _search(database, "flannel", None) == []
+    [entry] = await AuditRepository(database).recent(GUILD)
+    assert (entry.action, entry.actor_id, entry.detail) == ("tip.add", MOD, "#1 “Warm flannel first”")
+
+
+async def test_a_failing_change_leaves_nothing_behind(database: Database) -> None:
+    repository = ServerTipsRepository(database)
+    with pytest.raises(Exception, match="CHECK constraint"):
+        await repository.add(GUILD, TipDraft("x" * 81, "B", None), actor_id=MOD, now=NOW)
+
+    assert await repository.list(GUILD) == []
+    assert await AuditRepository(database).recent(GUILD) == []
+    assert await SearchIndexRepository(database).count(guild_id=GUILD) == 0
+
+
+async def test_edit_and_remove_only_touch_this_servers_tip(database: Database) -> None:
+    repository = ServerTipsRepository(database)
+    tip = await repository.add(OTHER, FLANNEL, actor_id=MOD, now=NOW)
+
+    assert await repository.update(GUILD, tip.id, TipDraft("Mine", "B", None), actor_id=MOD, now=NOW) is None
+    assert await repository.remove(GUILD, tip.id, actor_id=MOD, now=NOW) is None
+    assert [t.title for t in await repository.list(OTHER)] == [FLANNEL.title]
+    assert await AuditRepository(database).recent(GUILD) == []
+
+
+async def test_edit_reindexes_and_remove_unindexes(database: Database) -> None:
+    repository = ServerTipsRepository(database)
+    tip = await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+
+    await repository.update(
+        GUILD, tip.id, TipDraft("Rice sock", "Warm a rice sock.", None), actor_id=MOD, now=NOW
+    )
+    assert await _search(database, "flannel", GUILD) == []
+    assert await _search(database, "rice sock", GUILD) == ["server-tip-1"]
+
+    await repository.remove(GUILD, tip.id, actor_id=MOD, now=NOW)
+    assert await _search(database, "rice", GUILD) == []
+    actions = [entry.action for entry in await AuditRepository(database).recent(GUILD)]
+    assert actions == ["tip.remove", "tip.edit", "tip.add"]
+
+
+async def test_the_catalog_caches_a_servers_tips_until_they_change(database: Database) -> None:
+    repository = ServerTipsRepository(database)
+    catalog = Catalog(LIBRARY, repository)
+    library_only = await catalog.tips_for(GUILD)
+    assert await catalog.tips_for(GUILD) is library_only  # no tips of its own: the library index
+
+    await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+    with_own = await catalog.tips_for(GUILD)
+    assert with_own.get("server-tip-1") is not None
+    assert await catalog.tips_for(GUILD) is with_own  # cached
+    assert (await catalog.tips_for(OTHER)).get("server-tip-1") is None
+    assert (await catalog.tips_for(None)).get("server-tip-1") is None
+    assert len(with_own) == len(LIBRARY.tips) + 1
+
+    await repository.remove(GUILD, 1, actor_id=MOD, now=NOW)
+    assert (await catalog.tips_for(GUILD)).get("server-tip-1") is None
+
+
+async def test_a_read_during_a_rolled_back_change_is_not_kept(database: Database) -> None:
+    repository = ServerTipsRepository(database)
+    catalog = Catalog(LIBRARY, repository)
+    with pytest.raises(RuntimeError, match="abandon"):
+        async with changing_tips(database, GUILD) as connection:
+            await connection.execute(
+                "INSERT INTO server_tips (guild_id, title, body, created_at, updated_at) "
+                "VALUES (?, 'Ghost', 'B', ?, ?)",
+                (GUILD, NOW.isoformat(), NOW.isoformat()),
+            )
+            seen = await catalog.tips_for(GUILD)  # the same connection sees the open transaction
+            assert any(card.title == "Ghost" for card in seen.cards)
+            raise RuntimeError("abandon")
+
+    assert all(card.title != "Ghost" for card in (await catalog.tips_for(GUILD)).cards)
+
+
+async def test_generation_moves_on_every_change(database: Database) -> None:
+    before = generation(database, GUILD)
+    await ServerTipsRepository(database).add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+    assert generation(database, GUILD) > before
+    assert generation(database, OTHER) == 0
+
+
+async def test_a_server_tip_card_says_where_it_comes_from(database: Database) -> None:
+    plain = await ServerTipsRepository(database).add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+    sourced = await ServerTipsRepository(database).add(
+        GUILD, TipDraft("Sourced", "B", "https://xn--bcher-kva.example/page/"), actor_id=MOD, now=NOW
+    )
+
+    card = server_tip_card(plain)
+    assert isinstance(card, ServerTipCard) and card.kind == "tip" and card.id == "server-tip-1"
+    assert [source.title for source in card.sources] == [NO_SOURCE]
+    titles = [source.title for source in server_tip_card(sourced).sources]
+    assert titles == ["From this server's moderators", "bücher.example/page"]
+
+
+async def test_the_library_catalog_without_a_database_shows_no_server_tips() -> None:
+    catalog = Catalog(LIBRARY)
+    assert len(await catalog.tips_for(GUILD)) == len(LIBRARY.tips)
+
+
+# ------------------------------------------------------------------ suggestions
+
+
+async def test_the_fourth_suggestion_in_24_hours_is_refused_and_not_stored(database: Database) -> None:
+    repository = SuggestionsRepository(database)
+    for hour in range(3):
+        await repository.create(GUILD, MEMBER, FLANNEL, credit_name=None, now=NOW + timedelta(hours=hour))
+
+    with pytest.raises(LimitReached) as refused:
+        await repository.create(GUILD, MEMBER, FLANNEL, credit_name=None, now=NOW + timedelta(hours=3))
+    assert refused.value.again_at == NOW + timedelta(hours=24)
+    assert len(await repository.pending(GUILD)) == 3
+
+    # Another server, or 24 hours after the first one, is fine.
+    await repository.create(OTHER, MEMBER, FLANNEL, credit_name=None, now=NOW + timedelta(hours=3))
+    await repository.create(
+        GUILD, MEMBER, FLANNEL, credit_name=None, now=NOW + timedelta(hours=24, seconds=1)
+    )
+
+
+async def test_a_suggestion_is_decided_once(database: Database) -> None:
+    repository = SuggestionsRepository(database)
+    suggestion = await repository.create(GUILD, MEMBER, FLANNEL, credit_name="sam", now=NOW)
+
+    approved = await repository.approve(GUILD, suggestion.id, reviewer_id=MOD, now=NOW)
+    assert (approved.status, approved.tip_id, approved.reviewer_id) == ("approved", 1, MOD)
+    with pytest.raises(AlreadyDecided):
+        await repository.approve(GUILD, suggestion.id, reviewer_id=MOD, now=NOW)
+    with pytest.raises(AlreadyDecided):
+        await repository.reject(GUILD, suggestion.id, reviewer_id=MOD, reason="no", now=NOW)
+    [tip] = await ServerTipsRepository(database).list(GUILD)
+    assert (tip.credit_user_id, tip.credit_name) == (MEMBER, "sam")
+    actions = [entry.action for entry in await AuditRepository(database).recent(GUILD)]
+    assert actions == ["suggestion.approve", "tip.add"]
+
+
+async def test_another_server_cannot_decide_a_suggestion(database: Database) -> None:
+    repository = SuggestionsRepository(database)
+    suggestion = await repository.create(GUILD, MEMBER, FLANNEL, credit_name=None, now=NOW)
+
+    with pytest.raises(AlreadyDecided):
+        await repository.approve(OTHER, suggestion.id, reviewer_id=MOD, now=NOW)
+    with pytest.raises(AlreadyDecided):
+        await repository.reject(OTHER, suggestion.id, reviewer_id=MOD, reason="", now=NOW)
+    assert [s.status for s in await repository.pending(GUILD)] == ["pending"]
+    assert await ServerTipsRepository(database).list(OTHER) == []
+
+
+async def test_tips_changed_elsewhere_refreshes_every_servers_cache(database: Database) -> None:
+    repository = ServerTipsRepository(database)
+    catalog = Catalog(LIBRARY, repository)
+    await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+    assert (await catalog.tips_for(GUILD)).get("server-tip-1") is not None
+    async with database.transaction() as connection:  # e.g. /privacy delete with its own SQL
+        await connection.execute("UPDATE server_tips SET title = 'Renamed'")
+
+    tips_changed(database)
+
+    card = (await catalog.tips_for(GUILD)).get("server-tip-1")
+    assert card is not None and card.title == "Renamed"
