@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import pkgutil
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -19,12 +21,16 @@ from bot.content.loader import ContentLibrary, load_library
 from bot.db.app_state import AppStateRepository
 from bot.db.database import Database
 from bot.errors import command_name, report_error, send_ephemeral
+from bot.health import install_heartbeat, interaction_outcome, record_interaction
 from bot.inflight import InflightTracker
 from bot.scheduling import Scheduler
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+# Where the tree notes how an interaction ended (interaction.extras), for the metrics.
+_OUTCOME = "latch_outcome"
+_REFUSED = "latch_refused"
 
 
 def extension_names() -> list[str]:
@@ -47,17 +53,61 @@ class LatchTree(app_commands.CommandTree["LatchBot"]):
                 await interaction.response.autocomplete([])
             else:
                 await send_ephemeral(interaction, "Latch is restarting. Please try again in a minute.")
+            interaction.extras[_REFUSED] = True
             return False
+        return await self._passes_gate(interaction)
+
+    async def _passes_gate(self, interaction: discord.Interaction[LatchBot]) -> bool:
+        """Run the gate of the command's top-level group (e.g. /curate's moderator check), if any.
+
+        discord.py runs a group's own check only for its direct subcommands and never for
+        autocomplete, so a check on /curate would miss `/curate tip add`; here it covers every
+        subcommand, and autocomplete too. A refusal raises the gate's error, which the
+        one error handler answers; autocomplete gets no choices.
+        """
+        command = interaction.command
+        if not isinstance(command, app_commands.Command):
+            return True
+        root = command.root_parent or command
+        gate = self.client.command_gates.get(root.name)
+        if gate is None:
+            return True
+        if interaction.type is discord.InteractionType.autocomplete:
+            try:
+                await gate(interaction)
+            except app_commands.AppCommandError:
+                await interaction.response.autocomplete([])
+                interaction.extras[_REFUSED] = True
+                return False
+            return True
+        await gate(interaction)
         return True
 
     async def _call(self, interaction: discord.Interaction[LatchBot]) -> None:
         # Counted as in-flight work so a shutdown lets a running command finish its reply.
         async with self.client.inflight.track():
-            await super()._call(interaction)
+            if interaction.type is discord.InteractionType.autocomplete:
+                await super()._call(interaction)
+                return
+            started = time.perf_counter()
+            try:
+                await super()._call(interaction)
+            except Exception as error:  # discord.py hands it to on_error once this returns
+                interaction.extras.setdefault(_OUTCOME, interaction_outcome(error))
+                raise
+            finally:
+                if not interaction.extras.get(_REFUSED):
+                    command = interaction.command
+                    record_interaction(
+                        f"/{command.qualified_name}" if command is not None else "unknown",
+                        interaction.extras.get(_OUTCOME, "ok"),
+                        time.perf_counter() - started,
+                    )
 
     async def on_error(
         self, interaction: discord.Interaction[LatchBot], error: app_commands.AppCommandError, /
     ) -> None:
+        interaction.extras[_OUTCOME] = interaction_outcome(error)
         await report_error(interaction, error, where=command_name(interaction))
 
 
@@ -75,6 +125,8 @@ class LatchBot(commands.Bot):
         self.scheduler = Scheduler(self.clock)
         self.inflight = InflightTracker()
         self.accepting_work = True
+        # Top-level command name → a check every interaction with it must pass (raising to refuse).
+        self.command_gates: dict[str, Callable[[discord.Interaction[Any]], Awaitable[object]]] = {}
         self.version = __version__
         self._db: Database | None = None
         self._content: ContentLibrary | None = None
@@ -98,6 +150,8 @@ class LatchBot(commands.Bot):
             log.info("database migrated to version %s", applied[-1])
         self._content = load_library(self.settings.content_dir)
         self.scheduler.start(self.loop)
+        if self.settings.health_port is not None:
+            install_heartbeat(self.scheduler)
         for name in extension_names():
             await self.load_extension(name)
         await sync_if_changed(

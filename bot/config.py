@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # 0.0.0.0 inside a container so the orchestrator can reach it; loopback otherwise.
     health_host: str = "127.0.0.1"
     content_dir: Path = Path(__file__).resolve().parent.parent / "content"
+    # Where /about links for the full privacy notice: this instance's copy of PRIVACY.md, with the
+    # operator's contact filled in. None: /about names the file without a link.
+    privacy_url: str | None = None
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -39,7 +42,7 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("discord_gateway_url", "health_port", mode="before")
+    @field_validator("discord_gateway_url", "health_port", "privacy_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -81,6 +84,13 @@ class Settings(BaseSettings):
     def _gateway_is_ws(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("wss://", "ws://")):
             raise ValueError("must start with wss:// or ws://")
+        return value
+
+    @field_validator("privacy_url")
+    @classmethod
+    def _privacy_url_is_web(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be a web address, e.g. https://example.org/latch/PRIVACY.md")
         return value
 
     @field_validator("database_url")

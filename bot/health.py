@@ -1,33 +1,115 @@
-"""`/healthz` on HEALTH_PORT, and the client side used by `python -m bot health`."""
+"""`/healthz` and `/metrics` on HEALTH_PORT, the scheduler heartbeat, and `python -m bot health`'s probe.
+
+`/healthz` answers 200 when the bot can do its job (connected to the gateway, database writable,
+scheduler running and ticking) and 503 otherwise, with a JSON body naming what is wrong. `/metrics`
+is the Prometheus exposition of `bot.metrics.REGISTRY`.
+"""
 
 from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiohttp
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.errors import expected_error_message
+from bot.metrics import COMMANDS, INTERACTION_LATENCY, REGISTRY
 
 if TYPE_CHECKING:
     from bot.app import LatchBot
+    from bot.scheduling import Scheduler
 
-TICK_STALE_SECONDS = 15 * 60
+HEARTBEAT_JOB_ID = "health-heartbeat"
+HEARTBEAT_SECONDS = 60
+# Five missed heartbeats: the scheduler is running but no longer firing jobs.
+TICK_STALE_SECONDS = 5 * HEARTBEAT_SECONDS
+
+Outcome = Literal["ok", "user_error", "error"]
+
+
+def install_heartbeat(scheduler: Scheduler) -> None:
+    """A job every minute, so an idle bot still shows a recent tick and a stuck scheduler shows an old one.
+
+    The first beat runs as soon as the scheduler starts. Only installed when health is served: the
+    tick age matters to nobody else, and tests that travel days in virtual time need not step through
+    every minute.
+    """
+
+    async def heartbeat() -> None:
+        return None  # the scheduler records the tick before running any job
+
+    scheduler.add_job(
+        heartbeat,
+        HEARTBEAT_JOB_ID,
+        trigger="interval",
+        seconds=HEARTBEAT_SECONDS,
+        next_run_time=scheduler.clock.now(),
+    )
+
+
+def _gateway_connected(bot: LatchBot) -> bool:
+    websocket: Any = bot.ws
+    return bool(
+        bot.is_ready()
+        and not bot.is_closed()
+        and websocket is not None
+        and getattr(websocket, "open", False)
+        and math.isfinite(bot.latency)
+    )
+
+
+async def _database_writable(bot: LatchBot) -> bool:
+    if bot.is_closed():
+        return False
+    try:
+        database = bot.db
+    except RuntimeError:  # not opened yet: the bot is still starting
+        return False
+    return await database.is_writable()
 
 
 async def health_report(bot: LatchBot) -> dict[str, Any]:
-    gateway = bot.is_ready() and not bot.is_closed() and math.isfinite(bot.latency)
-    database = await bot.db.is_writable() if not bot.is_closed() else False
+    gateway = _gateway_connected(bot)
+    database = await _database_writable(bot)
     scheduler = bot.scheduler.running
     last_tick = bot.scheduler.last_tick
     tick_age = (bot.clock.now() - last_tick).total_seconds() if last_tick is not None else None
+    ticking = tick_age is not None and tick_age <= TICK_STALE_SECONDS
+    problems = [
+        problem
+        for problem, failed in (
+            ("gateway not connected", not gateway),
+            ("database not writable", not database),
+            ("scheduler not running", not scheduler),
+            ("scheduler has not ticked recently", scheduler and not ticking),
+        )
+        if failed
+    ]
     return {
-        "ok": bool(gateway and database and scheduler),
+        "ok": not problems,
         "gateway_connected": gateway,
         "database_writable": database,
         "scheduler_running": scheduler,
-        "last_tick_age_seconds": tick_age,
+        "last_tick_age_seconds": round(tick_age, 3) if tick_age is not None else None,
+        "tick_stale_after_seconds": TICK_STALE_SECONDS,
+        "problems": problems,
+        "version": bot.version,
     }
+
+
+def interaction_outcome(error: BaseException | None) -> Outcome:
+    """`ok`, `user_error` (bad input, a missing permission, a cooldown) or `error` (a bug)."""
+    if error is None:
+        return "ok"
+    return "user_error" if expected_error_message(error) is not None else "error"
+
+
+def record_interaction(command: str, outcome: Outcome, seconds: float) -> None:
+    COMMANDS.labels(command=command, outcome=outcome).inc()
+    INTERACTION_LATENCY.observe(seconds)
 
 
 def health_app(bot: LatchBot) -> web.Application:
@@ -35,12 +117,17 @@ def health_app(bot: LatchBot) -> web.Application:
         report = await health_report(bot)
         return web.json_response(report, status=200 if report["ok"] else 503)
 
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     app = web.Application()
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     return app
 
 
 async def start_health_server(bot: LatchBot, port: int, host: str) -> web.AppRunner:
+    """Serve `/healthz` and `/metrics`; port 0 picks a free port (see `runner.addresses`)."""
     runner = web.AppRunner(health_app(bot), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

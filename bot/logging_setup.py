@@ -9,6 +9,10 @@ from datetime import UTC, datetime
 
 # Interaction and webhook tokens travel in URL paths; discord.py may log those URLs.
 _URL_TOKEN = re.compile(r"(/(?:interactions|webhooks)/\d+/)[A-Za-z0-9_.\-]{20,}")
+# A payload printed as a dict or JSON carries the interaction token under a "token" key.
+_TOKEN_FIELD = re.compile(r"""(['"]token['"]\s*:\s*['"])[^'"]{20,}""")
+# Any bot token (three base64url parts), even one that is not this bot's own.
+_BOT_TOKEN_SHAPE = re.compile(r"\b[A-Za-z0-9_-]{23,}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}")
 REDACTED = "[redacted]"
 
 
@@ -20,6 +24,8 @@ class RedactingFilter(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
+        text = _BOT_TOKEN_SHAPE.sub(REDACTED, text)
+        text = _TOKEN_FIELD.sub(rf"\g<1>{REDACTED}", text)
         return _URL_TOKEN.sub(rf"\g<1>{REDACTED}", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -29,6 +35,8 @@ class RedactingFilter(logging.Filter):
             message = f"{message}\n{self.redact(logging.Formatter().formatException(record.exc_info))}"
             record.exc_info = None
             record.exc_text = None
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         record.msg = message
         record.args = None
         return True
@@ -59,3 +67,6 @@ def configure_logging(level: str, fmt: str, *, secrets: list[str]) -> None:
     # never go below INFO, whatever LOG_LEVEL says.
     for chatty in ("discord", "aiosqlite"):
         logging.getLogger(chatty).setLevel(max(logging.getLevelName(level), logging.INFO))
+    # Two lines per job run (the health heartbeat alone runs every minute): only when debugging.
+    if level != "DEBUG":
+        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import LatchBot
-from bot.ui.about import about_embed
+from bot.ui.about import about_embed, about_links
 
 
 class About(commands.Cog):
@@ -17,10 +17,18 @@ class About(commands.Cog):
     @app_commands.command(name="about", description="What Latch is, how it treats your data, and its version")
     async def about(self, interaction: discord.Interaction[LatchBot]) -> None:
         content = self.bot.content
+        privacy_url = self.bot.settings.privacy_url
         embed = about_embed(
-            version=self.bot.version, fact_count=len(content.facts), tip_count=len(content.tips)
+            version=self.bot.version,
+            fact_count=len(content.facts),
+            tip_count=len(content.tips),
+            privacy_url=privacy_url,
         )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        links = about_links(privacy_url)
+        if links is None:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, view=links, ephemeral=True)
 
 
 async def setup(bot: LatchBot) -> None:

@@ -24,6 +24,7 @@ _SETTING_VARIABLES = (
     "HEALTH_PORT",
     "HEALTH_HOST",
     "CONTENT_DIR",
+    "PRIVACY_URL",
 )
 
 

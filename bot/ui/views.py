@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, cast
@@ -9,6 +10,7 @@ from typing import Any, Protocol, cast
 import discord
 
 from bot.errors import report_error, send_ephemeral
+from bot.health import interaction_outcome, record_interaction
 
 RESTARTING = "Latch is restarting. Please try again in a minute."
 
@@ -37,10 +39,15 @@ async def run_component(
         await send_ephemeral(interaction, RESTARTING)
         return
     async with gate.inflight.track():
+        started = time.perf_counter()
+        failure: Exception | None = None
         try:
             await action(interaction)
         except Exception as error:
+            failure = error
             await report_error(interaction, error, where=where)
+        finally:
+            record_interaction(where, interaction_outcome(failure), time.perf_counter() - started)
 
 
 class LatchView(discord.ui.View):

@@ -4,7 +4,8 @@
 
 ``/curate`` is guild-only with Manage Server as its default permission, so Discord hides it from plain
 members. A server can reopen it to everyone in its Integrations settings, so every subcommand is also
-checked when it runs (Manage Server or the configured moderator role): ``CurateGroup.interaction_check``.
+checked when it runs (Manage Server or the configured moderator role): ``require_curator``, the gate the
+command tree runs for every /curate interaction, autocomplete included (see ``LatchTree._passes_gate``).
 """
 
 from __future__ import annotations
@@ -53,16 +54,6 @@ class CurateGroup(app_commands.Group):
             guild_only=True,
             default_permissions=discord.Permissions(manage_guild=True),
         )
-
-    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        if interaction.type is discord.InteractionType.autocomplete:
-            try:
-                await require_curator(interaction)
-            except UserFacingError:
-                return False
-            return True
-        await require_curator(interaction)
-        return True
 
 
 def missing_post_permissions(channel: discord.abc.GuildChannel) -> str:
@@ -163,8 +154,10 @@ async def setup(bot: LatchBot) -> None:
     for module in pkgutil.iter_modules(__path__):
         section = importlib.import_module(f"{__name__}.{module.name}")
         await section.register(bot, curate)
+    bot.command_gates[curate.name] = require_curator
     bot.tree.add_command(curate)
 
 
 async def teardown(bot: LatchBot) -> None:
     bot.tree.remove_command("curate")
+    bot.command_gates.pop("curate", None)
