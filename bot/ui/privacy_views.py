@@ -1,0 +1,225 @@
+"""What /privacy shows: the summary of a member's stored data, and the erase confirmation buttons.
+
+The Erase and Keep buttons are ``DynamicItem``s whose custom_id carries the member's id, so they work
+after a restart and only ever act for the member they were shown to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol, Self, runtime_checkable
+
+import discord
+from discord.ext import commands
+
+from bot.clock import from_storage
+from bot.errors import UserFacingError
+from bot.reminders.rules import describe, rule_from_json
+from bot.ui.cards import escape_mentions
+from bot.ui.views import run_component
+
+PRIVACY_COLOUR = discord.Colour(0x4F7CAC)
+NOTICE = (
+    "Latch's privacy notice (PRIVACY.md) says what is stored, why and for how long. "
+    "Take a copy with `/privacy export`; erase it with `/privacy delete`."
+)
+CONFIRM_TEXT = (
+    "This erases everything Latch stores about you in every server and in DMs: your reminders and "
+    "their delivery records, your time zone and last session. Suggestions you made and changes you "
+    "made as a moderator stay, without your name. This cannot be undone."
+)
+ERASE_LABEL = "Erase my data"
+KEEP_LABEL = "Cancel"
+KEPT_TEXT = "Nothing was erased."
+NOT_YOURS = "These buttons belong to the member who asked. Run `/privacy delete` yourself."
+
+MAX_LISTED = 10
+MAX_TITLE = 60
+FIELD_LIMIT = 1024
+
+PRIVACY_COG = "Privacy"  # the cog that erases; the Erase button asks it
+
+
+@runtime_checkable
+class MemberEraser(Protocol):
+    """What the Privacy cog offers the Erase button."""
+
+    async def erase_member_data(self, user_id: int) -> str:
+        """Erase everything about the member; the sentence saying what was erased."""
+        ...
+
+
+def _plain(text: object, limit: int = MAX_TITLE) -> str:
+    """User text, one line, no mentions or Markdown, at most ``limit`` characters."""
+    one_line = " ".join(str(text).split())
+    if len(one_line) > limit:
+        one_line = one_line[: limit - 1].rstrip() + "…"
+    return discord.utils.escape_markdown(escape_mentions(one_line))
+
+
+def _when(value: object, style: str = "R") -> str:
+    if not isinstance(value, str) or not value:
+        return "—"
+    instant: datetime = from_storage(value)
+    return f"<t:{int(instant.timestamp())}:{style}>"
+
+
+def _lines(lines: Sequence[str], total: int) -> str:
+    shown: list[str] = []
+    size = 0
+    for line in lines[:MAX_LISTED]:
+        if size + len(line) + 1 > FIELD_LIMIT - 30:
+            break
+        shown.append(line)
+        size += len(line) + 1
+    if total > len(shown):
+        shown.append(f"… and {total - len(shown)} more (all of them are in `/privacy export`)")
+    return "\n".join(shown)
+
+
+def describe_reminder(row: Mapping[str, Any]) -> str:
+    """The reminder's rule in words, in its own zone ("every 3 h from 06:00 · Europe/London")."""
+    try:
+        return describe(rule_from_json(str(row["rule"])), str(row["timezone"]))
+    except (KeyError, ValueError):
+        return f"{row.get('kind', 'reminder')} reminder"
+
+
+def _reminder_line(row: Mapping[str, Any]) -> str:
+    where = f"<#{row['channel_id']}>" if row.get("channel_id") else "by DM"
+    status = str(row.get("status", ""))
+    nxt = f"next {_when(row.get('next_fire_at'))}" if status == "active" else status
+    return f"• {_plain(describe_reminder(row), 120)} · {where} · {nxt}"
+
+
+def privacy_embed(sections: Mapping[str, Sequence[Mapping[str, Any]]]) -> discord.Embed:
+    """Everything stored about the member, in words, across servers."""
+    embed = discord.Embed(title="What Latch stores about you", colour=PRIVACY_COLOUR, description=NOTICE)
+    reminders = sections.get("reminders", [])
+    if reminders:
+        lines = [_reminder_line(row) for row in reminders]
+        embed.add_field(name=f"Reminders ({len(reminders)})", value=_lines(lines, len(lines)), inline=False)
+    deliveries = sections.get("reminder_deliveries", [])
+    if deliveries:
+        embed.add_field(
+            name="Delivery records",
+            value=f"{len(deliveries)} (when each reminder was sent; kept 30 days)",
+            inline=False,
+        )
+    for row in sections.get("pump_settings", []):
+        zone = row.get("timezone") or "not set"
+        embed.add_field(
+            name="Your reminder settings",
+            value=(
+                f"Time zone: {_plain(zone)}\nLast session marked done: {_when(row.get('last_done_at'), 'f')}"
+            ),
+            inline=False,
+        )
+    suggestions = sections.get("suggestions", [])
+    if suggestions:
+        pending = [row for row in suggestions if row.get("status") == "pending"]
+        lines = [
+            f"• {_plain(row.get('title', ''))} ({_plain(row.get('status', ''), 20)})" for row in suggestions
+        ]
+        embed.add_field(
+            name=f"Suggestions ({len(suggestions)}, {len(pending)} pending)",
+            value=_lines(lines, len(lines)),
+            inline=False,
+        )
+    credits = sections.get("tip_credits", [])
+    if credits:
+        lines = [f"• {_plain(row.get('title', ''))}" for row in credits]
+        embed.add_field(name=f"Server tips crediting you ({len(credits)})", value=_lines(lines, len(lines)))
+    moderator_rows = {
+        "server_tips": "server tips you added",
+        "resources": "resources you added",
+        "schedules": "scheduled posts you set",
+        "audit_entries": "audit entries naming you as the moderator",
+    }
+    counts = [
+        f"{len(sections[kind])} {label}" for kind, label in moderator_rows.items() if sections.get(kind)
+    ]
+    if counts:
+        embed.add_field(name="As a moderator", value="\n".join(counts), inline=False)
+    if not embed.fields:
+        embed.add_field(name="Nothing stored", value="Latch holds no data about you.", inline=False)
+    embed.set_footer(text="Only you can see this.")
+    return embed
+
+
+# ------------------------------------------------------------------ erase confirmation
+
+
+def _check_owner(interaction: discord.Interaction[Any], user_id: int) -> None:
+    if interaction.user.id != user_id:
+        raise UserFacingError(NOT_YOURS)
+
+
+class EraseButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"latch:privacy:erase:(?P<user>\d{1,20})",
+):
+    def __init__(self, user_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=ERASE_LABEL,
+                style=discord.ButtonStyle.danger,
+                custom_id=f"latch:privacy:erase:{user_id}",
+            )
+        )
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(int(match["user"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_component(interaction, "the Erase my data button", self._erase)
+
+    async def _erase(self, interaction: discord.Interaction[Any]) -> None:
+        _check_owner(interaction, self.user_id)
+        client = interaction.client
+        eraser = client.get_cog(PRIVACY_COG) if isinstance(client, commands.Bot) else None
+        if not isinstance(eraser, MemberEraser):
+            raise RuntimeError(f"the {PRIVACY_COG} cog is not loaded")
+        summary = await eraser.erase_member_data(self.user_id)
+        await interaction.response.edit_message(content=summary, embed=None, view=None)
+
+
+class KeepButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"latch:privacy:keep:(?P<user>\d{1,20})",
+):
+    def __init__(self, user_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=KEEP_LABEL,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"latch:privacy:keep:{user_id}",
+            )
+        )
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(int(match["user"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_component(interaction, "the Cancel button", self._keep)
+
+    async def _keep(self, interaction: discord.Interaction[Any]) -> None:
+        _check_owner(interaction, self.user_id)
+        await interaction.response.edit_message(content=KEPT_TEXT, embed=None, view=None)
+
+
+def confirm_view(user_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(EraseButton(user_id))
+    view.add_item(KeepButton(user_id))
+    return view

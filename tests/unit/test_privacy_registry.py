@@ -1,0 +1,156 @@
+"""The declared lists of member and server data cover the real schema, and the rules around them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.db.database import Database
+from bot.privacy import (
+    EXPORT_SCHEMA_VERSION,
+    NOT_A_MEMBER,
+    SERVER_DATA,
+    USER_DATA,
+    Erase,
+    delivery_cutoff,
+    departure_cutoff,
+    erase_summary,
+    export_bytes,
+    export_document,
+    looks_like_member_column,
+    unregistered_member_columns,
+    unregistered_server_tables,
+)
+
+NOW = datetime(2025, 3, 30, 1, 30, tzinfo=UTC)
+
+
+async def migrated_schema(path: Path) -> dict[str, list[str]]:
+    """Every real table of the migrated database and its columns (FTS shadow tables left out)."""
+    database = await Database.open(path)
+    try:
+        await database.migrate()
+        rows = await database.connection.execute_fetchall(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+        virtual = [row["name"] for row in rows if str(row["sql"]).upper().startswith("CREATE VIRTUAL")]
+        schema: dict[str, list[str]] = {}
+        for row in rows:
+            name = row["name"]
+            if any(name.startswith(f"{table}_") for table in virtual):
+                continue
+            columns = await database.connection.execute_fetchall(f"PRAGMA table_info({name})")
+            schema[name] = [column["name"] for column in columns]
+        return schema
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def schema(tmp_path: Path) -> dict[str, list[str]]:
+    return await migrated_schema(tmp_path / "schema.sqlite3")
+
+
+async def test_every_column_naming_a_member_is_declared(schema: dict[str, list[str]]) -> None:
+    assert unregistered_member_columns(schema) == [], (
+        "a table stores a member's id without saying how /privacy delete erases it: "
+        "add it to USER_DATA (or to NOT_A_MEMBER with the reason) in bot/privacy.py"
+    )
+
+
+async def test_every_table_keyed_by_a_server_is_erased_with_the_server(schema: dict[str, list[str]]) -> None:
+    assert unregistered_server_tables(schema) == [], (
+        "a table stores a server's rows that are never erased after the bot leaves: "
+        "add it to SERVER_DATA in bot/privacy.py"
+    )
+
+
+async def test_every_declared_table_and_column_exists(schema: dict[str, list[str]]) -> None:
+    for entry in USER_DATA:
+        assert entry.table in schema, entry
+        for column in entry.cleared_columns:
+            assert column in schema[entry.table], entry
+    for server_entry in SERVER_DATA:
+        assert server_entry.table in schema, server_entry
+    for table, column in NOT_A_MEMBER:
+        assert column in schema.get(table, []), (table, column)
+
+
+async def test_forgotten_columns_accept_null(tmp_path: Path) -> None:
+    """A column that /privacy delete sets to NULL must not be NOT NULL."""
+    database = await Database.open(tmp_path / "nulls.sqlite3")
+    try:
+        await database.migrate()
+        for entry in USER_DATA:
+            if entry.erase is not Erase.FORGET_PERSON:
+                continue
+            columns = {
+                row["name"]: row["notnull"]
+                for row in await database.connection.execute_fetchall(f"PRAGMA table_info({entry.table})")
+            }
+            for column in entry.cleared_columns:
+                assert not columns[column], f"{entry.table}.{column} is NOT NULL but is forgotten"
+    finally:
+        await database.close()
+
+
+def test_a_new_table_with_a_member_column_is_caught() -> None:
+    schema = {"new_feature": ["id", "guild_id", "author_id", "created_at"], "audit_log": ["actor_id"]}
+
+    assert unregistered_member_columns(schema) == [("new_feature", "author_id")]
+    assert unregistered_server_tables(schema) == ["new_feature"]
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        "user_id",
+        "author_id",
+        "actor_id",
+        "credit_user_id",
+        "credit_name",
+        "reviewer_id",
+        "created_by",
+        "owner_id",
+    ],
+)
+def test_member_like_column_names(column: str) -> None:
+    assert looks_like_member_column(column)
+
+
+@pytest.mark.parametrize("column", ["id", "guild_id", "channel_id", "title", "review_message_id", "timezone"])
+def test_other_column_names(column: str) -> None:
+    assert not looks_like_member_column(column)
+
+
+def test_retention_cutoffs_are_thirty_days_back() -> None:
+    assert departure_cutoff(NOW) == NOW - timedelta(days=30)
+    assert delivery_cutoff(NOW) == NOW - timedelta(days=30)
+
+
+def test_export_has_a_schema_version_and_every_kind() -> None:
+    document = export_document(42, {"reminders": [{"id": 1, "blob": b"\x01"}]}, now=NOW)
+
+    assert document["schema_version"] == EXPORT_SCHEMA_VERSION
+    assert set(document["data"]) >= {entry.kind for entry in USER_DATA}
+    assert document["data"]["reminders"] == [{"id": 1, "blob": "01"}]
+    assert json.loads(export_bytes(document)) == document
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from([entry.kind for entry in USER_DATA]), st.integers(min_value=0, max_value=10_000)
+    )
+)
+def test_erase_summary_names_every_touched_kind(counts: dict[str, int]) -> None:
+    summary = erase_summary(counts)
+    labels = {entry.kind: entry.label for entry in USER_DATA}
+    for kind, count in counts.items():
+        assert (f"{count} {labels[kind]}" in summary) == (count > 0)
+    if not any(counts.values()):
+        assert "Nothing was erased" in summary
