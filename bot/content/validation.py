@@ -10,6 +10,7 @@ Rules checked (Problem.rule):
 - sources-field, embed-title, embed-description, embed-field, embed-footer, embed-total: the rendered
   embed fits Discord's limits
 - unique-resource-id, crisis-lines: resources are unambiguous and include crisis phone lines
+- resource-url: a resource's link follows the same URL rules as links moderators add (bot.urls)
 
 The rules are pure functions over parsed data; ``check_content`` reads the tree and runs them all.
 """
@@ -35,6 +36,7 @@ from bot.ui.cards import (
     card_embed,
     crisis_text,
 )
+from bot.urls import InvalidUrl, check_url
 
 __all__ = [
     "Problem",
@@ -46,6 +48,7 @@ __all__ = [
     "check_mentions",
     "check_parsed",
     "check_resource_ids",
+    "check_resource_urls",
     "check_unique_ids",
     "check_unique_titles",
     "find_mention",
@@ -208,6 +211,17 @@ def check_resource_ids(resources: Sequence[Resource]) -> list[Problem]:
     return problems
 
 
+def check_resource_urls(resources: Sequence[Resource]) -> list[Problem]:
+    """Built-in links follow the rules for moderators' links: no shorteners, IP hosts, invites, ..."""
+    problems = []
+    for resource in resources:
+        try:
+            check_url(resource.url, allow_invites=False)
+        except InvalidUrl as problem:
+            problems.append(Problem(RESOURCES_FILE, "resource-url", f"{resource.id}.url: {problem.message}"))
+    return problems
+
+
 def check_crisis_lines(resources: Sequence[Resource]) -> list[Problem]:
     """Sensitive cards show crisis lines, so at least one crisis resource must have a phone number."""
     if any("crisis" in resource.topics and resource.phone for resource in resources):
@@ -228,6 +242,7 @@ def check_parsed(parsed: ParsedContent) -> list[Problem]:
         problems += check_card_embed(file, card, crisis_lines)
     if parsed.resources or not any(p.file == RESOURCES_FILE for p in problems):
         problems += check_resource_ids(resources)
+        problems += check_resource_urls(resources)
         problems += check_crisis_lines(resources)
     return sorted(problems, key=lambda problem: problem.file)
 
