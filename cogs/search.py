@@ -24,7 +24,6 @@ from bot.content.search import (
 from bot.db.search_index import SearchIndexRepository
 from bot.errors import UserFacingError
 from bot.ui.search_views import OpenResultSelect, no_results_message, results_embed, results_view
-from bot.ui.server_tip_views import server_results_view
 
 
 class Search(commands.Cog):
@@ -52,10 +51,9 @@ class Search(commands.Cog):
             raise UserFacingError(str(problem)) from None
         hits = await self.index.search(query_words(text), guild_id=interaction.guild_id)
         if hits:
-            # The library menu opens library results; with a server tip among them, one that opens both.
-            has_own = any(hit.kind == "server-tip" for hit in hits)
-            menu = server_results_view(hits) if has_own else results_view(hits)
-            await interaction.response.send_message(embed=results_embed(hits), view=menu, ephemeral=True)
+            await interaction.response.send_message(
+                embed=results_embed(hits), view=results_view(hits), ephemeral=True
+            )
             return
         content, view = no_results_message(self.suggester.suggest(text))
         if view is None:

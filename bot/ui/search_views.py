@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.content.models import Resource
+from bot.content.catalog import catalog_for
+from bot.content.models import CardKind, Resource
 from bot.content.search import (
     EXAMPLE,
     KIND_LABELS,
@@ -77,22 +78,26 @@ class OpenResultSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
         bot = cast("LatchBot", interaction.client)
         values = self.item.values
         parsed = parse_result_key(values[0]) if values else None
-        library = bot.content
         if parsed is not None:
             kind, ref = parsed
-            if kind in ("fact", "tip"):
-                card = library.get(ref)
-                if card is not None and card.kind == kind:
+            if kind in ("fact", "tip", "server-tip"):
+                # Through the catalog: a server's own tips open only in that server.
+                card_kind: CardKind = "fact" if kind == "fact" else "tip"
+                card = await catalog_for(bot).card(interaction.guild_id, card_kind, ref)
+                if card is not None:
                     await send_card(interaction, card)  # with Share in channel (and Another tip)
                     return
             elif kind == "resource":
-                resource = library.resource(ref)
+                resource = bot.content.resource(ref)
                 if resource is not None:
                     await interaction.response.send_message(
                         embed=resource_embed(resource), view=resource_view(resource), ephemeral=True
                     )
                     return
-            # "server-tip": opened by the curation feature once servers have their own tips.
+                from bot.ui.resource_views import open_server_resource  # it imports this module
+
+                if await open_server_resource(interaction, ref):
+                    return
         await interaction.response.send_message(NOT_AVAILABLE, ephemeral=True)
 
 

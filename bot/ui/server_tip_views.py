@@ -12,15 +12,12 @@ from typing import TYPE_CHECKING, Any, Self, cast
 
 import discord
 
-from bot.content.catalog import catalog_for, display_link
-from bot.content.search import KIND_LABELS, SearchHit, parse_result_key
+from bot.content.catalog import display_link
 from bot.db.server_tips import ServerTip, ServerTipsRepository
 from bot.errors import UserFacingError
 from bot.suggestions import BODY_MAX, SOURCE_MAX, TITLE_MAX, InvalidTip, TipDraft, summary_of, validate_draft
-from bot.ui.card_views import send_card
 from bot.ui.cards import escape_mentions
 from bot.ui.curation import CURATE_COLOUR
-from bot.ui.search_views import NOT_AVAILABLE, resource_embed, resource_view
 from bot.ui.views import LatchModal, LatchView, run_component
 from bot.urls import InvalidUrl, check_url
 
@@ -32,7 +29,6 @@ LIST_TITLE = "This server's tips"
 EMPTY_LIST = "This server has no tips of its own yet. Add one with `/curate tip add`."
 PREVIOUS_LABEL = "Previous"
 NEXT_LABEL = "Next"
-OPEN_SERVER_RESULT_ID = "latch:search:open:here"
 OPTION_LIMIT = 100
 
 TITLE_FIELD = "title"
@@ -214,74 +210,4 @@ class TipListPageButton(
         await interaction.response.edit_message(embed=embed, view=tip_list_view(len(tips), page))
 
 
-# ------------------------------------------------------------------ search results with server tips
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _option(hit: SearchHit) -> discord.SelectOption:
-    return discord.SelectOption(
-        label=_clip(escape_mentions(hit.title), OPTION_LIMIT),
-        value=hit.key,
-        description=_clip(f"{KIND_LABELS.get(hit.kind, hit.kind)} · {hit.summary}", OPTION_LIMIT),
-    )
-
-
-class OpenServerResultSelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]], template=re.escape(OPEN_SERVER_RESULT_ID)
-):
-    """The result menu when a server's own tips are among the results; it opens every kind of result."""
-
-    def __init__(self, hits: Sequence[SearchHit] = ()) -> None:
-        select: discord.ui.Select[Any] = discord.ui.Select(
-            custom_id=OPEN_SERVER_RESULT_ID,
-            placeholder="Open a result…",
-            options=[_option(hit) for hit in hits] or [discord.SelectOption(label="-", value="-")],
-        )
-        super().__init__(select)
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        return cls()
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await run_component(interaction, "the search result menu", self._open)
-
-    async def _open(self, interaction: discord.Interaction[Any]) -> None:
-        bot = cast("LatchBot", interaction.client)
-        values = self.item.values
-        parsed = parse_result_key(values[0]) if values else None
-        if parsed is not None:
-            kind, ref = parsed
-            if kind in ("fact", "tip", "server-tip"):
-                card = await catalog_for(bot).card(
-                    interaction.guild_id, "fact" if kind == "fact" else "tip", ref
-                )
-                if card is not None:
-                    await send_card(interaction, card)
-                    return
-            elif kind == "resource":
-                resource = bot.content.resource(ref)
-                if resource is not None:
-                    await interaction.response.send_message(
-                        embed=resource_embed(resource), view=resource_view(resource), ephemeral=True
-                    )
-                    return
-        await interaction.response.send_message(NOT_AVAILABLE, ephemeral=True)
-
-
-def server_results_view(hits: Sequence[SearchHit]) -> LatchView:
-    view = LatchView(timeout=None)
-    view.add_item(OpenServerResultSelect(hits))
-    return view
-
-
-SERVER_TIP_COMPONENTS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
-    TipListPageButton,
-    OpenServerResultSelect,
-)
+SERVER_TIP_COMPONENTS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (TipListPageButton,)

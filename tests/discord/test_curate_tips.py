@@ -14,7 +14,8 @@ from bot.db.audit import AuditRepository
 from bot.db.server_tips import ServerTipsRepository
 from bot.suggestions import TipDraft
 from bot.ui.card_views import ANOTHER_TIP_LABEL, SHARE_LABEL
-from bot.ui.server_tip_views import NEXT_LABEL, OPEN_SERVER_RESULT_ID, PREVIOUS_LABEL
+from bot.ui.search_views import OPEN_RESULT_ID
+from bot.ui.server_tip_views import NEXT_LABEL, PREVIOUS_LABEL
 from tests.conftest import Server, answer, refusals, reopen_command_to_everyone, text
 
 FLANNEL = {
@@ -151,7 +152,7 @@ async def test_members_find_a_server_tip_in_tip_autocomplete_and_search(server: 
     found = await server.member.slash(server.channel, "search", query="flannel")
     assert "Server tip" in (answer(found).embeds[0].description or "")
     opened = await server.member.select(
-        answer(found), ["server-tip:server-tip-1"], custom_id=OPEN_SERVER_RESULT_ID
+        answer(found), ["server-tip:server-tip-1"], custom_id=OPEN_RESULT_ID
     )
     assert answer(opened).embeds[0].title == FLANNEL["title"]
     assert answer(opened).ephemeral

@@ -30,7 +30,6 @@ from bot.ui.search_views import (
     RESULTS_TITLE,
     VISIT_LABEL,
 )
-from bot.ui.server_tip_views import OPEN_SERVER_RESULT_ID
 from tests.conftest import Server, answer, text
 
 EXAMPLE = "/search query:"
@@ -375,12 +374,12 @@ async def test_a_servers_own_tips_appear_only_in_that_server(
 
     # With a server tip among the results, the menu is the one that also opens server tips.
     [menu] = [item for row in here.components for item in row.get("components", [])]
-    assert menu["custom_id"] == OPEN_SERVER_RESULT_ID
+    assert menu["custom_id"] == OPEN_RESULT_ID
     assert [option["value"] for option in menu["options"]] == ["server-tip:7"]
     assert "Server tip · Our members swear by humming a lullaby." in (here.embeds[0].description or "")
     assert there.content.startswith(NO_RESULTS)
     # This index row has no tip behind it (the tip was written straight into the index).
-    opened = await server.member.select(here, ["server-tip:7"], custom_id=OPEN_SERVER_RESULT_ID)
+    opened = await server.member.select(here, ["server-tip:7"], custom_id=OPEN_RESULT_ID)
     assert text(opened) == NOT_AVAILABLE
 
 
