@@ -3,9 +3,11 @@
 One `FakeDiscord` serves, on 127.0.0.1 and a free port, what a bot built on discord.py app commands
 needs: login, the gateway (HELLO, IDENTIFY -> READY + one GUILD_CREATE, heartbeats, RESUME with
 replay), command sync, interaction callbacks and webhook follow-ups, DMs and channel messages
-(honouring `nonce` + `enforce_nonce`). Everything is recorded; unknown routes answer 404 and are
-flagged, so a test notices. Point a bot at it with `fake.env()` (a subprocess) or
-`bot.endpoints.apply_endpoints(fake.api_base, fake.gateway_url)` (in-process).
+(honouring `nonce` + `enforce_nonce`, counted per nonce). Everything is recorded; unknown routes answer
+404 and are flagged, so a test notices. Faults on demand: injected errors and 429s, held requests (parked
+until released or dropped) and Discord's global rate limit (`enforce_global_rate_limit`). Point a bot
+at it with `fake.env()` (a subprocess) or `bot.endpoints.apply_endpoints(fake.api_base, fake.gateway_url)`
+(in-process).
 
 Fidelity notes, matched against discord.py 2.7.1: JSON responses carry exactly
 `Content-Type: application/json` (discord.py otherwise treats the body as text), every API response
@@ -29,6 +31,7 @@ import secrets
 import socket
 import time
 import zlib
+from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -107,6 +110,7 @@ class RecordedRequest:
     status: int = 0  # 0 while the request is still being handled (e.g. held)
     response_headers: dict[str, str] = field(default_factory=dict)
     unknown_route: bool = False
+    received_at: float = 0.0  # the fake's loop time when the request arrived
 
 
 @dataclass
@@ -151,20 +155,66 @@ class Hold:
     def __init__(self) -> None:
         self._arrived = asyncio.Event()
         self._released = asyncio.Event()
+        self._parked_changed = asyncio.Event()
+        self._rule: _Rule | None = None
         self.request: RecordedRequest | None = None
+        self.requests: list[RecordedRequest] = []  # every request parked so far, in arrival order
+        self.dropped = False
 
     async def wait_arrived(self, *, within: float = WAIT) -> RecordedRequest:
         await asyncio.wait_for(self._arrived.wait(), within)
         assert self.request is not None
         return self.request
 
+    async def wait_parked(self, count: int, *, within: float = WAIT) -> list[RecordedRequest]:
+        """Wait until `count` requests in total have been parked; return them in arrival order."""
+
+        async def poll() -> list[RecordedRequest]:
+            while len(self.requests) < count:
+                changed = self._parked_changed
+                await changed.wait()
+            return self.requests[:count]
+
+        try:
+            return await asyncio.wait_for(poll(), within)
+        except TimeoutError:
+            raise TimeoutError(
+                f"fake discord: {len(self.requests)} request(s) parked after {within}s, wanted {count}"
+            ) from None
+
+    def disarm(self) -> None:
+        """Stop catching new requests; the ones already parked stay parked until release or drop."""
+        if self._rule is not None:
+            self._rule.times = 0
+
     def release(self) -> None:
+        self._released.set()
+
+    def drop(self) -> None:
+        """Let parked requests go without the fake acting on them (they answer 503, as if lost)."""
+        self.dropped = True
+        self.disarm()
         self._released.set()
 
     async def _park(self, request: RecordedRequest) -> None:
         self.request = request
+        self.requests.append(request)
         self._arrived.set()
+        self._parked_changed.set()
+        self._parked_changed = asyncio.Event()
         await self._released.wait()
+
+
+@dataclass
+class GlobalRateLimit:
+    """Discord's global limit: at most `per_second` requests in any rolling second, else a global 429."""
+
+    per_second: int
+    exempt: tuple[str, ...]  # path globs outside the limit (Discord exempts interaction endpoints)
+    window: float = 1.0
+    recent: deque[float] = field(default_factory=deque)  # loop times of admitted requests
+    admitted: int = 0
+    limited: int = 0
 
 
 @dataclass
@@ -247,6 +297,10 @@ class FakeDiscord:
         self.connections: list[GatewayConnection] = []
         self.ready_count = self.resumed_count = 0
         self.last_identify: Json | None = None
+        self.global_rate_limit: GlobalRateLimit | None = None  # see enforce_global_rate_limit
+        self.created_messages: list[Json] = []  # every message POST /channels/*/messages created
+        self.nonce_posts: Counter[str] = Counter()  # message POSTs seen per nonce, deduplicated or not
+        self.nonce_messages: Counter[str] = Counter()  # messages created per nonce
         self._dms: dict[int, int] = {}
         self._nonces: dict[tuple[int, int, str], tuple[float, Json]] = {}
         self._rules: list[_Rule] = []
@@ -322,6 +376,30 @@ class FakeDiscord:
 
     def channel_messages(self, channel_id: int | None = None) -> list[Json]:
         return self.messages.get(channel_id or self.channel_id, [])
+
+    def dm_channel_id(self, user_id: int, *, member: bool = True) -> int:
+        """The id of the DM channel with `user_id` (opened now if it was not yet), stable for this fake.
+
+        An unknown user is created, as a guild member unless `member=False` (keeps READY small when
+        thousands of users are needed)."""
+        return int(self._dm_channel(user_id, member=member)["id"])
+
+    def dm_messages(self, user_id: int) -> list[Json]:
+        """Messages stored in the DM channel with `user_id` (none if it was never opened)."""
+        channel_id = self._dms.get(user_id)
+        return [] if channel_id is None else self.messages.get(channel_id, [])
+
+    def duplicated_nonces(self) -> dict[str, int]:
+        """Nonces that created more than one message, with how many they created."""
+        return {nonce: count for nonce, count in self.nonce_messages.items() if count > 1}
+
+    async def wait_for_messages(self, count: int, *, within: float = WAIT) -> list[Json]:
+        """Wait until message POSTs have created `count` messages in total; return them in order."""
+
+        def done() -> list[Json]:
+            return self.created_messages[:count] if len(self.created_messages) >= count else []
+
+        return await self.wait_until(done, within, f"{count} created message(s)")
 
     def register_commands(self, commands: Sequence[Json], guild_id: int | None = None) -> list[Json]:
         """Store commands as a bulk overwrite would (ids kept by name), without recording a sync.
@@ -416,10 +494,51 @@ class FakeDiscord:
         body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global}
         self._rules.append(_Rule(method, path_glob, times, 429, body, headers))
 
+    def enforce_global_rate_limit(
+        self,
+        per_second: int,
+        *,
+        exempt: Sequence[str] = ("/interactions/*", "/webhooks/*"),
+    ) -> GlobalRateLimit:
+        """From now on admit at most `per_second` requests in any rolling second, as Discord's global
+        limit does; the rest answer 429 with `X-RateLimit-Global: true`, `X-RateLimit-Scope: global`,
+        `Retry-After` and a body `{message, retry_after, global: true}`, and are not acted on.
+        `per_second=0` lifts the limit. Returns the live counters (admitted, limited)."""
+        if per_second <= 0:
+            self.global_rate_limit = None
+            return GlobalRateLimit(0, tuple(exempt))
+        self.global_rate_limit = GlobalRateLimit(per_second, tuple(exempt))
+        return self.global_rate_limit
+
+    def _global_limit(self, record: RecordedRequest) -> web.Response | None:
+        limit = self.global_rate_limit
+        if limit is None or any(fnmatch.fnmatchcase(record.path, glob) for glob in limit.exempt):
+            return None
+        now = asyncio.get_running_loop().time()
+        while limit.recent and now - limit.recent[0] >= limit.window:
+            limit.recent.popleft()
+        if len(limit.recent) < limit.per_second:
+            limit.recent.append(now)
+            limit.admitted += 1
+            return None
+        limit.limited += 1
+        retry_after = max(0.001, math.ceil((limit.recent[0] + limit.window - now) * 1000) / 1000)
+        body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": True}
+        response = _json_response(body, 429)
+        response.headers.update(
+            {
+                "Retry-After": str(math.ceil(retry_after)),
+                "X-RateLimit-Global": "true",
+                "X-RateLimit-Scope": "global",
+            }
+        )
+        return response
+
     def hold(self, method: str, path_glob: str, *, times: int = 1, after_processing: bool = False) -> Hold:
         """Park the next matching requests, before (or after) the fake acts on them, until released."""
         hold = Hold()
-        self._rules.append(_Rule(method, path_glob, times, hold=hold, after_processing=after_processing))
+        hold._rule = _Rule(method, path_glob, times, hold=hold, after_processing=after_processing)
+        self._rules.append(hold._rule)
         return hold
 
     def _take_rule(self, method: str, path: str) -> _Rule | None:
@@ -454,6 +573,7 @@ class FakeDiscord:
                 dict(request.headers),
                 body,
                 files,
+                received_at=asyncio.get_running_loop().time(),
             )
             self.requests.append(record)
             self._bump()
@@ -481,9 +601,14 @@ class FakeDiscord:
     async def _respond(
         self, request: web.Request, handler: Handler, record: RecordedRequest
     ) -> web.StreamResponse:
+        limited = self._global_limit(record)
+        if limited is not None:
+            return limited
         rule = self._take_rule(record.method, record.path)
         if rule is not None and rule.hold is not None and not rule.after_processing:
             await rule.hold._park(record)
+            if rule.hold.dropped:
+                return ApiError(503, 0, "503: dropped by the fake").response()
         if rule is not None and rule.status:
             injected = _json_response(rule.body, rule.status)
             injected.headers.update(rule.headers)
@@ -533,6 +658,7 @@ class FakeDiscord:
         return [
             ("GET", "/users/@me", self._get_me),
             ("POST", "/users/@me/channels", self._create_dm),
+            ("GET", "/users/{user_id}", self._get_user),
             ("GET", "/gateway/bot", self._gateway_bot),
             ("GET", "/applications/@me", self._application),
             ("GET", "/oauth2/applications/@me", self._application),
@@ -551,8 +677,15 @@ class FakeDiscord:
 
     # ---- data --------------------------------------------------------------------------------
 
-    def add_user(self, user_id: int | None = None, username: str | None = None, *, bot: bool = False) -> Json:
-        """Create a user who is also a member of the demo guild."""
+    def add_user(
+        self,
+        user_id: int | None = None,
+        username: str | None = None,
+        *,
+        bot: bool = False,
+        member: bool = True,
+    ) -> Json:
+        """Create a user who is also a member of the demo guild (unless `member=False`)."""
         uid = user_id or snowflake()
         name = username or f"user{uid % 10_000}"
         user: Json = {
@@ -564,6 +697,8 @@ class FakeDiscord:
         }
         user |= {"bot": True} if bot else {}
         self.users[uid] = user
+        if not member:
+            return user
         self.members[uid] = {"user": user, "roles": [], "joined_at": _now_iso(), "deaf": False, "mute": False}
         self.members[uid] |= {"flags": 0, "pending": False, "nick": None, "avatar": None}
         return user
@@ -575,10 +710,10 @@ class FakeDiscord:
             "last_message_id": None, "rate_limit_per_user": 0, "flags": 0,
         }  # fmt: skip
 
-    def _dm_channel(self, user_id: int) -> Json:
+    def _dm_channel(self, user_id: int, *, member: bool = True) -> Json:
         if user_id not in self._dms:
             channel_id = self._dms[user_id] = snowflake()
-            user = self.users.get(user_id) or self.add_user(user_id)
+            user = self.users.get(user_id) or self.add_user(user_id, member=member)
             self.channels[channel_id] = {"id": str(channel_id), "type": 1, "recipients": [user]}
             self.channels[channel_id] |= {"last_message_id": None, "flags": 0}
         return self.channels[self._dms[user_id]]
@@ -643,6 +778,13 @@ class FakeDiscord:
 
     async def _get_me(self, request: web.Request) -> web.Response:
         return _json_response(self.bot_user)
+
+    async def _get_user(self, request: web.Request) -> web.Response:
+        user_id = request.match_info["user_id"]
+        user = self.users.get(int(user_id)) if user_id.isdigit() else None
+        if user is None:
+            raise ApiError(404, 10013, "Unknown User")
+        return _json_response(user)
 
     async def _create_dm(self, request: web.Request) -> web.Response:
         recipient = self._body(request).get("recipient_id")
@@ -812,6 +954,8 @@ class FakeDiscord:
             raise _form_error("nonce", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
         now = asyncio.get_running_loop().time()
         key = (channel_id, self.bot_user_id, nonce or "")
+        if nonce is not None:
+            self.nonce_posts[nonce] += 1
         if nonce is not None and body.get("enforce_nonce") and key in self._nonces:
             created_at, original = self._nonces[key]
             if now - created_at < self.nonce_window:
@@ -819,8 +963,10 @@ class FakeDiscord:
         self._check_message(body, files)
         message = self._new_message(channel_id, body, files)
         self.messages.setdefault(channel_id, []).append(message)
+        self.created_messages.append(message)
         if nonce is not None:
             self._nonces[key] = (now, message)
+            self.nonce_messages[nonce] += 1
         return _json_response(message)
 
     # ---- gateway -----------------------------------------------------------------------------

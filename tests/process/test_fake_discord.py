@@ -6,6 +6,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands
@@ -306,3 +307,118 @@ def test_token_shape_rejects_with_a_reason_that_hides_the_token(token: str) -> N
 
 def test_token_shape_rejects_empty() -> None:
     assert validate_token_shape("") == "the token is empty"
+
+
+async def test_global_rate_limit_admits_n_per_rolling_second(
+    bot: PlainBot, fake_discord: FakeDiscord
+) -> None:
+    # Eight DM channels: eight per-route buckets, so only the global limit can hold discord.py back.
+    channels = [bot.get_partial_messageable(fake_discord.dm_channel_id(100 + i)) for i in range(8)]
+    limit = fake_discord.enforce_global_rate_limit(5)
+
+    await asyncio.wait_for(asyncio.gather(*(c.send(f"m{i}") for i, c in enumerate(channels))), TIMEOUT)
+
+    posts = fake_discord.requests_to("POST", "/channels/*/messages")
+    admitted = sorted(r.received_at for r in posts if r.status == 200)
+    limited = [r for r in posts if r.status == 429]
+    assert len(admitted) == 8 and len(fake_discord.created_messages) == 8
+    assert limited and (limit.admitted, limit.limited) == (8, len(limited))
+    for index in range(len(admitted) - 5):  # never 6 admitted within one second
+        assert admitted[index + 5] - admitted[index] >= 1.0
+    headers, body = limited[0].response_headers, limited[0]
+    assert headers["X-RateLimit-Global"] == "true" and headers["X-RateLimit-Scope"] == "global"
+    assert headers["Via"] and int(headers["Retry-After"]) >= 1
+    assert "X-RateLimit-Bucket" not in headers
+    assert body.status == 429
+
+
+async def test_global_rate_limit_body_exempts_interactions_and_can_be_lifted(
+    bot: PlainBot, fake_discord: FakeDiscord
+) -> None:
+    auth = {"Authorization": f"Bot {fake_discord.token}"}
+    fake_discord.enforce_global_rate_limit(1)
+    async with aiohttp.ClientSession(headers=auth) as http:
+        async with http.get(f"{fake_discord.api_base}/users/@me") as first:
+            assert first.status == 200
+        async with http.get(f"{fake_discord.api_base}/users/@me") as second:
+            assert second.status == 429
+            body = await second.json()
+        interaction = await fake_discord.dispatch_slash_command("ping", {"word": "free"})
+        assert (await fake_discord.wait_for_callback(interaction))["type"] == 4  # interactions are exempt
+        fake_discord.enforce_global_rate_limit(0)
+        async with http.get(f"{fake_discord.api_base}/users/@me") as third:
+            assert third.status == 200
+
+    assert body["global"] is True and body["message"] == "You are being rate limited."
+    assert 0 < body["retry_after"] <= 1.0
+    assert fake_discord.global_rate_limit is None
+
+
+async def test_nonces_are_counted_per_post_and_per_created_message(
+    bot: PlainBot, fake_discord: FakeDiscord
+) -> None:
+    channel = bot.get_channel(fake_discord.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel.id)
+
+    await channel.send("once", nonce="n-enforced")
+    await channel.send("once", nonce="n-enforced")
+    for _ in range(2):  # without enforce_nonce Discord creates a message each time
+        await bot.http.request(route, json={"content": "twice", "nonce": "n-loose"})
+
+    assert fake_discord.nonce_posts == {"n-enforced": 2, "n-loose": 2}
+    assert fake_discord.nonce_messages == {"n-enforced": 1, "n-loose": 2}
+    assert fake_discord.duplicated_nonces() == {"n-loose": 2}
+    created = await fake_discord.wait_for_messages(3)
+    assert [m["content"] for m in created] == ["once", "twice", "twice"]
+
+
+async def test_dm_to_a_known_user_lands_in_their_dm_channel(bot: PlainBot, fake_discord: FakeDiscord) -> None:
+    parent = fake_discord.add_user(username="parent")
+    user = await bot.fetch_user(int(parent["id"]))
+    assert user.name == "parent"
+
+    await user.send("time to pump", nonce="dm-1")
+
+    assert [m["content"] for m in fake_discord.dm_messages(int(parent["id"]))] == ["time to pump"]
+    channel_id = fake_discord.dm_channel_id(int(parent["id"]))
+    assert fake_discord.channel_messages(channel_id)[0]["nonce"] == "dm-1"
+    assert fake_discord.dm_messages(12345) == []
+    with pytest.raises(discord.NotFound):
+        await bot.fetch_user(12345)
+
+
+async def test_hold_parks_several_then_drops_them_unprocessed(
+    bot: PlainBot, fake_discord: FakeDiscord
+) -> None:
+    channel = bot.get_channel(fake_discord.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    dms = [bot.get_partial_messageable(fake_discord.dm_channel_id(200 + i)) for i in range(3)]
+    hold = fake_discord.hold("POST", "/channels/*/messages", times=10)
+
+    sending = [asyncio.create_task(dm.send(f"held {i}", nonce=f"h{i}")) for i, dm in enumerate(dms)]
+    parked = await hold.wait_parked(3)
+    assert sorted(r.body["nonce"] for r in parked) == ["h0", "h1", "h2"]
+    hold.disarm()
+    await channel.send("not held")  # the rule no longer catches anything
+    hold.drop()
+    results = await asyncio.wait_for(asyncio.gather(*sending, return_exceptions=True), 30)
+
+    assert all(isinstance(result, discord.DiscordServerError) for result in results)
+    assert [m["content"] for m in fake_discord.channel_messages()] == ["not held"]
+    assert not (fake_discord.nonce_posts.keys() | fake_discord.nonce_messages.keys()) & {"h0", "h1", "h2"}
+    with pytest.raises(TimeoutError, match="3 request"):
+        await hold.wait_parked(4, within=0.05)
+
+
+def test_dm_channel_for_a_non_member_keeps_the_guild_payload_small() -> None:
+    fake = FakeDiscord()
+    members_before = len(fake.guild_payload()["members"])
+
+    channel_id = fake.dm_channel_id(4242, member=False)
+
+    assert fake.dm_channel_id(4242) == channel_id  # stable
+    assert fake.users[4242]["id"] == "4242"
+    assert len(fake.guild_payload()["members"]) == members_before
+    fake.dm_channel_id(4343)
+    assert len(fake.guild_payload()["members"]) == members_before + 1
