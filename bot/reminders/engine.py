@@ -26,6 +26,7 @@ import discord
 
 from bot import metrics
 from bot.db.reminders import Delivery, Reminder, ReminderRepository
+from bot.reminders.pacing import SendPacer
 from bot.reminders.rules import next_fire
 from bot.ui.reminder_views import reminder_message
 
@@ -41,6 +42,7 @@ GRACE = timedelta(minutes=30)  # missed by less: sent once, marked late; more: s
 LATE_AFTER = timedelta(minutes=1)  # sent later than this after its time: marked late
 RETRY_DELAYS: tuple[float, ...] = (1.0, 4.0, 16.0)  # seconds before each retry of a 5xx/network error
 CONCURRENCY = 50
+SENDS_PER_SECOND = 48.0  # under Discord's global 50 requests/s (interaction replies are exempt from it)
 CLAIM_BATCH = 500
 
 # Why a reminder was paused (stored as paused_reason and as the owner's notice).
@@ -90,8 +92,11 @@ class ReminderDispatcher:
         retry_delays: Sequence[float] = RETRY_DELAYS,
         concurrency: int = CONCURRENCY,
         batch_size: int = CLAIM_BATCH,
+        sends_per_second: float = SENDS_PER_SECOND,
     ) -> None:
         self.bot = bot
+        self.pacer = SendPacer(sends_per_second)
+        self._dispatches: set[asyncio.Task[int]] = set()
         self.repository = ReminderRepository(bot.db)
         self.retry_delays = tuple(retry_delays)
         self.batch_size = batch_size
@@ -136,9 +141,9 @@ class ReminderDispatcher:
         self._dm_channels.pop(user_id, None)
 
     async def wait_idle(self) -> None:
-        """Wait until every delivery being sent has finished (tests and benches)."""
-        while self._sending:
-            await asyncio.gather(*list(self._sending), return_exceptions=True)
+        """Wait until every dispatch and delivery under way has finished (tests and benches)."""
+        while self._sending or self._dispatches:
+            await asyncio.gather(*self._dispatches, *self._sending, return_exceptions=True)
 
     @property
     def sending(self) -> int:
@@ -175,8 +180,23 @@ class ReminderDispatcher:
         self.bot.scheduler.run_at(DISPATCH_JOB, when, self.wake_up)
 
     async def wake_up(self) -> None:
-        """The scheduler's entry point (its jobs return nothing)."""
-        await self.dispatch()
+        """The scheduler's entry point: start a dispatch and return at once.
+
+        A dispatch re-arms the one dispatch job. Were this job still running when the re-armed one
+        came due, APScheduler would drop the new run ("maximum number of running instances"), and the
+        reminder would wait for the safety wake-up. `_claiming` keeps dispatches one at a time.
+        """
+        task = asyncio.create_task(self._dispatch_logged(), name="reminder dispatch")
+        self._dispatches.add(task)
+        task.add_done_callback(self._dispatches.discard)
+
+    async def _dispatch_logged(self) -> int:
+        async with self.bot.inflight.track():
+            try:
+                return await self.dispatch()
+            except Exception:
+                log.exception("reminder dispatch failed; the safety wake-up will try again")
+                return 0
 
     async def dispatch(self) -> int:
         """Claim everything due now and start sending it; returns how many were claimed."""
@@ -267,6 +287,7 @@ class ReminderDispatcher:
             return self.bot.get_partial_messageable(delivery.channel_id, type=discord.ChannelType.text)
         channel_id = self._dm_channels.get(delivery.user_id) or delivery.dm_channel_id
         if channel_id is None:
+            await self.pacer.wait()  # opening the DM channel is a request too
             data = await self.bot.http.start_private_message(delivery.user_id)
             channel_id = int(data["id"])
             await self.repository.cache_dm_channel(delivery.user_id, channel_id, now=self.bot.clock.now())
@@ -274,6 +295,7 @@ class ReminderDispatcher:
         return self.bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
 
     async def _send(self, delivery: Delivery) -> None:
+        await self.pacer.wait()
         channel = await self._channel_for(delivery)
         message = reminder_message(delivery, self.bot.content.tips)
         await channel.send(
