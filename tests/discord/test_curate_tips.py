@@ -151,9 +151,7 @@ async def test_members_find_a_server_tip_in_tip_autocomplete_and_search(server: 
 
     found = await server.member.slash(server.channel, "search", query="flannel")
     assert "Server tip" in (answer(found).embeds[0].description or "")
-    opened = await server.member.select(
-        answer(found), ["server-tip:server-tip-1"], custom_id=OPEN_RESULT_ID
-    )
+    opened = await server.member.select(answer(found), ["server-tip:server-tip-1"], custom_id=OPEN_RESULT_ID)
     assert answer(opened).embeds[0].title == FLANNEL["title"]
     assert answer(opened).ephemeral
 
