@@ -14,12 +14,15 @@ import simcord
 
 from bot.app import LatchBot, create_bot
 from bot.config import Settings
+from bot.db.guild_settings import GuildSettingsRepository
 
 DEMO_SERVER = "Latch demo server"
 DEMO_CHANNEL = "pumping-support"
 WELCOME = (
     "Welcome to the Latch preview! This is the real bot, running offline. Type `/` in the box below "
-    "to see its commands, and switch between the member and the moderator with **Viewing as** at the top."
+    "to see its commands, and switch between the member and the moderator with **Viewing as** at the top.\n"
+    "Try `/fact`, `/tip`, `/resources` or `/pump once after:1m`. As the member, `/suggest` a tip; "
+    "in this demo suggestions come to this channel, where the moderator can approve them."
 )
 
 
@@ -56,6 +59,14 @@ async def open_preview(settings: Settings, *, port: int | None = None) -> AsyncI
                 member = guild.add_member(env.create_user("member", global_name="Sam (member)"))
                 moderator = guild.add_member(
                     env.create_user("moderator", global_name="Robin (moderator)"), roles=[moderators]
+                )
+                # A server a moderator has set up: suggestions reviewed here, reminders allowed here.
+                await GuildSettingsRepository(bot.db).update(
+                    guild.id,
+                    actor_id=moderator.id,
+                    now=bot.clock.now(),
+                    review_channel_id=channel.id,
+                    allow_channel_reminders=True,
                 )
                 await moderator.send(channel, WELCOME)
                 async with env.preview(

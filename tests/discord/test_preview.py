@@ -24,3 +24,17 @@ async def test_preview_page_answers_and_about_runs(settings: Settings) -> None:
         assert session.moderator.id != session.member.id
 
     assert not settings.database_path.exists()  # the preview never touches the configured database
+
+
+async def test_in_the_preview_a_members_suggestion_reaches_the_moderator(settings: Settings) -> None:
+    async with open_preview(settings) as session:
+        form = await session.member.slash(session.channel, "suggest")
+        assert form.modal is not None
+
+        await session.member.submit_modal(
+            form, {"title": "Warm flannel first", "body": "A warm flannel for two minutes before pumping."}
+        )
+
+        posted = session.channel.last_message
+        assert posted is not None and posted.embeds
+        assert "Warm flannel first" in (posted.embeds[0].title or "") + (posted.embeds[0].description or "")
