@@ -28,7 +28,7 @@ from bot import metrics
 from bot.db.reminders import Delivery, Reminder, ReminderRepository
 from bot.reminders.pacing import SendPacer
 from bot.reminders.rules import next_fire
-from bot.ui.reminder_views import reminder_message
+from bot.ui.reminder_views import REMINDER_BUTTON_PREFIX, reminder_message
 
 if TYPE_CHECKING:
     from bot.app import LatchBot
@@ -40,6 +40,10 @@ SAFETY_JOB = "reminder-dispatch-safety"
 SAFETY_INTERVAL = timedelta(minutes=5)
 GRACE = timedelta(minutes=30)  # missed by less: sent once, marked late; more: skipped
 LATE_AFTER = timedelta(minutes=1)  # sent later than this after its time: marked late
+# Discord deduplicates an enforced nonce for "a few minutes". A claim a crash left behind for longer
+# is first looked for in the channel, so a copy Discord already stored is not sent again.
+NONCE_TRUSTED_FOR = timedelta(minutes=3)
+RECOVERY_HISTORY = 25  # recent messages looked through per recovered claim
 RETRY_DELAYS: tuple[float, ...] = (1.0, 4.0, 16.0)  # seconds before each retry of a 5xx/network error
 CONCURRENCY = 50
 SENDS_PER_SECOND = 48.0  # under Discord's global 50 requests/s (interaction replies are exempt from it)
@@ -51,6 +55,16 @@ CHANNEL_GONE = "channel_gone"
 NO_ACCESS = "no_access"
 
 _CANNOT_DM = 50007
+
+
+def _custom_ids(message: discord.Message) -> list[str]:
+    return [
+        child.custom_id
+        for row in message.components
+        if isinstance(row, discord.ActionRow)
+        for child in row.children
+        if isinstance(child, discord.Button) and child.custom_id
+    ]
 
 
 def next_occurrence(reminder: Reminder, last_done_at: datetime | None, now: datetime) -> datetime | None:
@@ -121,7 +135,7 @@ class ReminderDispatcher:
                 "recovered %d reminder deliveries in flight; %d were too old and skipped", len(resend), stale
             )
         for delivery in resend:
-            self._spawn(delivery)
+            await self._recover(delivery)
         self.bot.scheduler.add_job(
             self.wake_up, SAFETY_JOB, trigger="interval", seconds=SAFETY_INTERVAL.total_seconds()
         )
@@ -225,6 +239,36 @@ class ReminderDispatcher:
         return claimed_total
 
     # ------------------------------------------------------------------ sending
+
+    async def _recover(self, delivery: Delivery) -> None:
+        """Re-send a claim a crash left in flight, unless it is old enough to outlive the nonce and
+        the channel shows Discord already has it."""
+        now = self.bot.clock.now()
+        if now - delivery.scheduled_for >= NONCE_TRUSTED_FOR and await self._already_in_channel(delivery):
+            await self.repository.mark_sent(delivery, attempts=1, now=now)
+            log.info("reminder %s: found already delivered before the restart", delivery.reminder_id)
+            return
+        self._spawn(delivery)
+
+    async def _already_in_channel(self, delivery: Delivery) -> bool:
+        channel_id = delivery.channel_id or self._dm_channels.get(delivery.user_id) or delivery.dm_channel_id
+        me = self.bot.user
+        if channel_id is None or me is None:
+            return False  # no DM channel was ever opened, so nothing can have been sent
+        kind = discord.ChannelType.text if delivery.channel_id else discord.ChannelType.private
+        channel = self.bot.get_partial_messageable(channel_id, type=kind)
+        marker = f":{delivery.reminder_id}:"
+        try:
+            since = delivery.scheduled_for - timedelta(seconds=1)  # `after` excludes its own millisecond
+            async for message in channel.history(limit=RECOVERY_HISTORY, after=since):
+                if message.author.id == me.id and any(
+                    custom_id.startswith(REMINDER_BUTTON_PREFIX) and marker in custom_id
+                    for custom_id in _custom_ids(message)
+                ):
+                    return True
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError):
+            log.warning("reminder %s: could not read the channel; sending again", delivery.reminder_id)
+        return False
 
     def _spawn(self, delivery: Delivery) -> None:
         task = asyncio.create_task(self._deliver(delivery), name=f"reminder {delivery.nonce}")

@@ -155,6 +155,9 @@ def _actions(interaction: discord.Interaction[Any]) -> ReminderButtons:
     return cog
 
 
+REMINDER_BUTTON_PREFIX = "latch:pump:"  # every button on a delivered reminder: prefix, action, id, next
+
+
 class ReminderButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"latch:pump:(?P<action>done|snooze10|snooze30|skip|pause):(?P<id>[0-9]{1,19}):(?P<next>[0-9]{1,16}|-)",
@@ -165,7 +168,7 @@ class ReminderButton(
             discord.ui.Button(
                 label=BUTTON_LABELS[action],
                 style=style,
-                custom_id=f"latch:pump:{action}:{reminder_id}:{_millis(next_fire_at)}",
+                custom_id=f"{REMINDER_BUTTON_PREFIX}{action}:{reminder_id}:{_millis(next_fire_at)}",
             )
         )
         self.action: ButtonAction = action

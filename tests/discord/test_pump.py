@@ -592,3 +592,47 @@ async def test_a_claim_left_in_flight_by_a_crash_is_resent_with_the_same_nonce(
     assert resent.created_at == START + timedelta(hours=3)  # re-sent as the new generation starts
     [reminder] = await mine(server)
     assert [r["state"] for r in await repository(server).deliveries(reminder.id)] == ["sent"]
+
+
+async def test_a_claim_older_than_the_nonce_window_is_not_sent_again_when_discord_has_it(
+    server: Server, bot_factory: object
+) -> None:
+    await server.member.slash(server.channel, "pump every", interval="3h")
+    await server.env.advance_time(3 * HOUR)
+    [delivered] = reminders_in(dms(server.member))
+    [reminder] = await mine(server)
+    # A crash after Discord stored the message but before it was recorded: the claim is still open.
+    await current_bot(server).db.connection.execute(
+        "UPDATE reminder_deliveries SET state = 'sending', sent_at = NULL WHERE reminder_id = ?",
+        (reminder.id,),
+    )
+    await stop_dispatching(server)
+    await server.env.advance_time(10 * 60)  # down for longer than Discord remembers a nonce
+
+    await server.env.restart_bot(bot_factory())  # type: ignore[operator]
+    await server.env.advance_time(1)
+
+    assert reminders_in(dms(server.member)) == [delivered]
+    assert [r["state"] for r in await repository(server).deliveries(reminder.id)] == ["sent"]
+
+
+async def test_a_claim_older_than_the_nonce_window_is_sent_late_when_discord_never_got_it(
+    server: Server, bot_factory: object
+) -> None:
+    await server.member.slash(server.channel, "pump every", interval="3h")
+    await stop_dispatching(server)
+    await server.env.advance_time(3 * HOUR)
+    from bot.reminders.engine import GRACE, LATE_AFTER, next_occurrence
+
+    await repository(server).claim_due(
+        server.env.now(), limit=10, grace=GRACE, late_after=LATE_AFTER, next_occurrence=next_occurrence
+    )
+    await server.env.advance_time(10 * 60)  # the crash happened before the send; down for 10 min
+
+    await server.env.restart_bot(bot_factory())  # type: ignore[operator]
+    await server.env.advance_time(1)
+
+    [resent] = reminders_in(dms(server.member))
+    assert "late" in (resent.embeds[0].title or "")
+    [reminder] = await mine(server)
+    assert [r["state"] for r in await repository(server).deliveries(reminder.id)] == ["sent"]

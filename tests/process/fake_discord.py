@@ -673,6 +673,7 @@ class FakeDiscord:
             ("DELETE", webhook_message, self._webhook_message),
             ("GET", "/channels/{channel_id}", self._get_channel),
             ("POST", "/channels/{channel_id}/messages", self._create_message),
+            ("GET", "/channels/{channel_id}/messages", self._get_messages),
         ]
 
     # ---- data --------------------------------------------------------------------------------
@@ -968,6 +969,22 @@ class FakeDiscord:
             self._nonces[key] = (now, message)
             self.nonce_messages[nonce] += 1
         return _json_response(message)
+
+    async def _get_messages(self, request: web.Request) -> web.Response:
+        """A channel's history like Discord: newest first; `after` gives the oldest after that id."""
+        channel_id = int(self._channel(request)["id"])
+        try:
+            limit = int(request.query.get("limit", "50"))
+            after = int(request.query.get("after", "0"))
+            before = int(request.query["before"]) if "before" in request.query else None
+        except ValueError:
+            raise _form_error("limit", "NUMBER_TYPE_COERCE", "Value is not int.") from None
+        if not 1 <= limit <= 100:
+            raise _form_error("limit", "NUMBER_TYPE_MAX", "int value should be between 1 and 100.")
+        stored = sorted(self.messages.get(channel_id, []), key=lambda message: int(message["id"]))
+        chosen = [m for m in stored if int(m["id"]) > after and (before is None or int(m["id"]) < before)]
+        chosen = chosen[:limit] if "after" in request.query else chosen[-limit:]
+        return _json_response(list(reversed(chosen)))
 
     # ---- gateway -----------------------------------------------------------------------------
 

@@ -156,6 +156,20 @@ async def test_enforced_nonce_creates_one_message(bot: PlainBot, fake_discord: F
     assert fake_discord.requests_to("POST", "/channels/*/messages")[0].body["enforce_nonce"] is True
 
 
+async def test_history_reads_back_what_was_sent_newest_first(
+    bot: PlainBot, fake_discord: FakeDiscord
+) -> None:
+    channel = bot.get_channel(fake_discord.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    sent = [await channel.send(f"message {number}") for number in range(4)]
+
+    newest_first = [message.id async for message in channel.history(limit=10)]
+    after_the_first = [message.id async for message in channel.history(limit=2, after=sent[0])]
+
+    assert newest_first == [message.id for message in reversed(sent)]
+    assert after_the_first == [sent[1].id, sent[2].id]  # the two oldest after it, oldest first
+
+
 async def test_rate_limit_has_real_headers_and_is_retried(bot: PlainBot, fake_discord: FakeDiscord) -> None:
     channel = bot.get_channel(fake_discord.channel_id)
     assert isinstance(channel, discord.TextChannel)

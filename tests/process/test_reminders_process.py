@@ -218,8 +218,11 @@ async def test_sigkill_after_discord_stored_the_message_delivers_each_once(
     await _restart_and_deliver(fake_discord, database_path, seeded, hold)
 
     _assert_exactly_once(fake_discord, seeded)
-    for nonce in stored_before_restart:  # resent after the restart, kept once
-        assert (fake_discord.nonce_posts[nonce], fake_discord.nonce_messages[nonce]) == (2, 1)
+    # Each stored one is kept once: either re-sent and deduplicated by its nonce (claims younger than
+    # the nonce window), or found in the channel's history and not sent again (older claims).
+    for nonce in stored_before_restart:
+        assert fake_discord.nonce_messages[nonce] == 1
+        assert fake_discord.nonce_posts[nonce] in (1, 2)
     assert all(_delivery_states(database_path)[s.reminder_id] == [("sent", 1)] for s in seeded)
     await _second_restart_sends_nothing_new(fake_discord, database_path, seeded)
 
