@@ -33,8 +33,7 @@ from bot.reminders.engine import ReminderDispatcher
 from bot.ui.privacy_views import (
     CONFIRM_TEXT,
     PRIVACY_COG,
-    EraseButton,
-    KeepButton,
+    ConfirmEraseButton,
     confirm_view,
     privacy_embed,
 )
@@ -60,7 +59,7 @@ class Privacy(commands.Cog, name=PRIVACY_COG):
         self.repository = PrivacyRepository(bot.db)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(EraseButton, KeepButton)
+        self.bot.add_dynamic_items(ConfirmEraseButton)
         self.bot.scheduler.add_job(
             self.apply_retention,
             RETENTION_JOB_ID,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, Literal, Protocol, Self, runtime_checkable
 
 import discord
 from discord.ext import commands
@@ -157,31 +157,38 @@ def _check_owner(interaction: discord.Interaction[Any], user_id: int) -> None:
         raise UserFacingError(NOT_YOURS)
 
 
-class EraseButton(
+class ConfirmEraseButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"latch:privacy:erase:(?P<user>\d{1,20})",
+    template=r"latch:privacy:(?P<action>erase|keep):(?P<user>\d{1,20})",
 ):
-    def __init__(self, user_id: int) -> None:
+    """Erase my data / Cancel under /privacy delete; only the member who asked may press them."""
+
+    def __init__(self, action: Literal["erase", "keep"], user_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label=ERASE_LABEL,
-                style=discord.ButtonStyle.danger,
-                custom_id=f"latch:privacy:erase:{user_id}",
+                label=ERASE_LABEL if action == "erase" else KEEP_LABEL,
+                style=discord.ButtonStyle.danger if action == "erase" else discord.ButtonStyle.secondary,
+                custom_id=f"latch:privacy:{action}:{user_id}",
             )
         )
+        self.action: Literal["erase", "keep"] = action
         self.user_id = user_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Self:
-        return cls(int(match["user"]))
+        return cls("erase" if match["action"] == "erase" else "keep", int(match["user"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await run_component(interaction, "the Erase my data button", self._erase)
+        where = "the Erase my data button" if self.action == "erase" else "the Cancel button"
+        await run_component(interaction, where, self._press)
 
-    async def _erase(self, interaction: discord.Interaction[Any]) -> None:
+    async def _press(self, interaction: discord.Interaction[Any]) -> None:
         _check_owner(interaction, self.user_id)
+        if self.action == "keep":
+            await interaction.response.edit_message(content=KEPT_TEXT, embed=None, view=None)
+            return
         client = interaction.client
         eraser = client.get_cog(PRIVACY_COG) if isinstance(client, commands.Bot) else None
         if not isinstance(eraser, MemberEraser):
@@ -190,36 +197,8 @@ class EraseButton(
         await interaction.response.edit_message(content=summary, embed=None, view=None)
 
 
-class KeepButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"latch:privacy:keep:(?P<user>\d{1,20})",
-):
-    def __init__(self, user_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=KEEP_LABEL,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"latch:privacy:keep:{user_id}",
-            )
-        )
-        self.user_id = user_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        return cls(int(match["user"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await run_component(interaction, "the Cancel button", self._keep)
-
-    async def _keep(self, interaction: discord.Interaction[Any]) -> None:
-        _check_owner(interaction, self.user_id)
-        await interaction.response.edit_message(content=KEPT_TEXT, embed=None, view=None)
-
-
 def confirm_view(user_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(EraseButton(user_id))
-    view.add_item(KeepButton(user_id))
+    view.add_item(ConfirmEraseButton("erase", user_id))
+    view.add_item(ConfirmEraseButton("keep", user_id))
     return view
