@@ -21,8 +21,9 @@ DEMO_CHANNEL = "pumping-support"
 WELCOME = (
     "Welcome to the Latch preview! This is the real bot, running offline. Type `/` in the box below "
     "to see its commands, and switch between the member and the moderator with **Viewing as** at the top.\n"
-    "Try `/fact`, `/tip`, `/resources` or `/pump once after:1m`. As the member, `/suggest` a tip; "
-    "in this demo suggestions come to this channel, where the moderator can approve them."
+    "Try `/fact`, `/tip`, `/resources`, or `/pump every interval:3h` and then `/pump list`. "
+    "As the member, `/suggest` a tip; in this demo suggestions come to this channel, where the "
+    "moderator can approve them."
 )
 
 
