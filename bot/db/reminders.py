@@ -165,6 +165,11 @@ def _pump_user(row: Any) -> PumpUser:
     )
 
 
+# A reminder with what delivering it needs from its owner's row: last done (since-last) and DM channel.
+_DUE_SELECT = (
+    "SELECT r.*, u.last_done_at AS owner_last_done, u.dm_channel_id AS owner_dm "
+    "FROM reminders r LEFT JOIN pump_users u ON u.user_id = r.user_id "
+)
 _UPSERT_USER = "INSERT INTO pump_users (user_id, updated_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING"
 
 
@@ -436,9 +441,8 @@ class ReminderRepository:
         async with self._db.transaction() as connection:
             regular = list(
                 await connection.execute_fetchall(
-                    "SELECT r.*, u.last_done_at AS owner_last_done, u.dm_channel_id AS owner_dm "
-                    "FROM reminders r LEFT JOIN pump_users u ON u.user_id = r.user_id "
-                    "WHERE r.status = 'active' AND r.next_fire_at <= ? ORDER BY r.next_fire_at LIMIT ?",
+                    _DUE_SELECT
+                    + "WHERE r.status = 'active' AND r.next_fire_at <= ? ORDER BY r.next_fire_at LIMIT ?",
                     (stamp, limit),
                 )
             )
@@ -471,10 +475,8 @@ class ReminderRepository:
             if room > 0:
                 snoozed = list(
                     await connection.execute_fetchall(
-                        "SELECT r.*, u.last_done_at AS owner_last_done, u.dm_channel_id AS owner_dm "
-                        "FROM reminders r LEFT JOIN pump_users u ON u.user_id = r.user_id "
-                        "WHERE r.status = 'active' AND r.snoozed_until IS NOT NULL AND r.snoozed_until <= ? "
-                        "ORDER BY r.snoozed_until LIMIT ?",
+                        _DUE_SELECT + "WHERE r.status = 'active' AND r.snoozed_until IS NOT NULL "
+                        "AND r.snoozed_until <= ? ORDER BY r.snoozed_until LIMIT ?",
                         (stamp, room),
                     )
                 )

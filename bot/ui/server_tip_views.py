@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 import discord
 
 from bot.content.catalog import display_link
+from bot.curation import require_curator, server_id
 from bot.db.server_tips import ServerTip, ServerTipsRepository
 from bot.errors import UserFacingError
 from bot.suggestions import BODY_MAX, SOURCE_MAX, TITLE_MAX, InvalidTip, TipDraft, summary_of, validate_draft
@@ -162,18 +163,6 @@ def tip_list_view(total: int, page: int) -> discord.ui.View | None:
     return view
 
 
-async def require_curator(interaction: discord.Interaction[Any]) -> None:
-    from cogs.curation import require_curator as check  # the one rule for who may curate
-
-    await check(interaction)
-
-
-def server_id_of(interaction: discord.Interaction[Any]) -> int:
-    from cogs.curation import server_id
-
-    return server_id(interaction)
-
-
 class TipListPageButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"latch:stips:(?P<label>prev|next):(?P<page>\d{1,5})",
@@ -205,7 +194,7 @@ class TipListPageButton(
     async def _turn(self, interaction: discord.Interaction[Any]) -> None:
         await require_curator(interaction)
         bot = cast("LatchBot", interaction.client)
-        tips = await ServerTipsRepository(bot.db).list(server_id_of(interaction))
+        tips = await ServerTipsRepository(bot.db).list(server_id(interaction))
         embed, page = tip_list_embed(tips, self.page)
         await interaction.response.edit_message(embed=embed, view=tip_list_view(len(tips), page))
 

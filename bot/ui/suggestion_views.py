@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 import discord
 
 from bot.content.catalog import display_link
+from bot.curation import require_curator, server_id
 from bot.db.guild_settings import GuildSettingsRepository
 from bot.db.suggestions import AlreadyDecided, Suggestion, SuggestionsRepository
 from bot.errors import UserFacingError
@@ -25,8 +26,6 @@ from bot.ui.server_tip_views import (
     checked_draft,
     display,
     input_value,
-    require_curator,
-    server_id_of,
     tip_inputs,
 )
 from bot.ui.views import LatchModal, run_component
@@ -195,7 +194,7 @@ async def approve(
     bot = _bot(interaction)
     try:
         decided = await SuggestionsRepository(bot.db).approve(
-            server_id_of(interaction),
+            server_id(interaction),
             suggestion_id,
             reviewer_id=interaction.user.id,
             now=bot.clock.now(),
@@ -211,7 +210,7 @@ async def reject(interaction: discord.Interaction[Any], suggestion_id: int, reas
     bot = _bot(interaction)
     try:
         decided = await SuggestionsRepository(bot.db).reject(
-            server_id_of(interaction),
+            server_id(interaction),
             suggestion_id,
             reviewer_id=interaction.user.id,
             reason=reason,

@@ -19,31 +19,13 @@ from discord import app_commands
 
 from bot.app import LatchBot
 from bot.content.models import GLOBAL_REGION, ISO_REGIONS
-from bot.curation import NOT_A_CURATOR, is_curator
+from bot.curation import require_curator, server_id
 from bot.db.audit import AuditRepository
-from bot.db.guild_settings import GuildSettings, GuildSettingsRepository
+from bot.db.guild_settings import GuildSettingsRepository
 from bot.errors import UserFacingError
 from bot.timezones import UnknownZoneError, resolve_zone, zone_choices
 from bot.ui.curation import audit_embed, settings_embed
-
-
-def server_id(interaction: discord.Interaction[Any]) -> int:
-    """The server an interaction came from; /curate and the review buttons only work in one."""
-    if interaction.guild_id is None:
-        raise UserFacingError("This command only works in a server.")
-    return interaction.guild_id
-
-
-async def require_curator(interaction: discord.Interaction[Any]) -> GuildSettings:
-    """The server's settings when the caller may curate; otherwise a UserFacingError."""
-    bot: LatchBot = interaction.client
-    settings = await GuildSettingsRepository(bot.db).get(server_id(interaction))
-    member = interaction.user
-    manage_guild = isinstance(member, discord.Member) and member.guild_permissions.manage_guild
-    role_ids = [role.id for role in member.roles] if isinstance(member, discord.Member) else []
-    if not is_curator(manage_guild=manage_guild, role_ids=role_ids, mod_role_id=settings.mod_role_id):
-        raise UserFacingError(NOT_A_CURATOR)
-    return settings
+from bot.ui.tip_post import missing_permission_text, missing_permissions
 
 
 class CurateGroup(app_commands.Group):
@@ -54,18 +36,6 @@ class CurateGroup(app_commands.Group):
             guild_only=True,
             default_permissions=discord.Permissions(manage_guild=True),
         )
-
-
-def missing_post_permissions(channel: discord.abc.GuildChannel) -> str:
-    """The permissions the bot lacks to post cards in ``channel``, named as Discord shows them."""
-    permissions = channel.permissions_for(channel.guild.me)
-    needed = {
-        "View Channel": permissions.view_channel,
-        "Send Messages": permissions.send_messages,
-        "Embed Links": permissions.embed_links,
-    }
-    lacking = [name for name, granted in needed.items() if not granted]
-    return " and ".join(", ".join(lacking).rsplit(", ", 1)) if lacking else ""
 
 
 def _region(text: str) -> str:
@@ -100,12 +70,9 @@ async def settings_command(
     bot = interaction.client
     changes: dict[str, Any] = {}
     if review_channel is not None:
-        missing = missing_post_permissions(review_channel)
+        missing = missing_permissions(review_channel.permissions_for(review_channel.guild.me))
         if missing:
-            raise UserFacingError(
-                f"I can't post in {review_channel.mention}: I'm missing {missing}. "
-                "Give Latch those permissions in that channel, or pick another channel."
-            )
+            raise UserFacingError(missing_permission_text(review_channel.mention, missing))
         changes["review_channel_id"] = review_channel.id
     if mod_role is not None:
         if mod_role.is_default():

@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 
 from bot.app import LatchBot
+from bot.curation import server_id
 from bot.db.guild_settings import GuildSettingsRepository
 from bot.db.server_resources import (
     MAX_PER_SERVER,
@@ -22,7 +23,6 @@ from bot.errors import UserFacingError
 from bot.resources import DESCRIPTION_LIMIT, NAME_LIMIT, clean_line, parse_region, parse_topic
 from bot.ui.resource_views import added_embed, safe, server_resources_embed
 from bot.urls import check_url
-from cogs.curation import server_id
 from cogs.resources import TOPIC_CHOICES, region_autocomplete
 
 resource_group = app_commands.Group(

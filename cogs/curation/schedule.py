@@ -20,6 +20,7 @@ from discord.ext import commands
 from bot.app import LatchBot
 from bot.content.catalog import catalog_for
 from bot.content.models import Card
+from bot.curation import server_id
 from bot.db.guild_settings import GuildSettingsRepository
 from bot.db.tip_schedules import TipSchedule, TipScheduleRepository
 from bot.errors import UserFacingError
@@ -43,7 +44,6 @@ from bot.ui.tip_post import (
     schedule_summary,
     timestamp,
 )
-from cogs.curation import server_id
 
 log = logging.getLogger(__name__)
 

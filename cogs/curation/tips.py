@@ -14,6 +14,7 @@ from discord import app_commands
 
 from bot.app import LatchBot
 from bot.content.catalog import server_tip_card
+from bot.curation import server_id
 from bot.db.guild_settings import GuildSettingsRepository
 from bot.db.server_tips import ServerTip, ServerTipsRepository
 from bot.db.suggestions import SuggestionsRepository
@@ -22,7 +23,6 @@ from bot.suggestions import TipDraft, parse_tip_number
 from bot.ui.card_views import render_card
 from bot.ui.server_tip_views import SERVER_TIP_COMPONENTS, TipModal, display, tip_list_embed, tip_list_view
 from bot.ui.suggestion_views import pending_embed
-from cogs.curation import server_id
 
 MAX_CHOICES = 25
 
