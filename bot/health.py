@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import aiohttp
@@ -41,12 +42,8 @@ def install_heartbeat(scheduler: Scheduler) -> None:
     async def heartbeat() -> None:
         return None  # the scheduler records the tick before running any job
 
-    scheduler.add_job(
-        heartbeat,
-        HEARTBEAT_JOB_ID,
-        trigger="interval",
-        seconds=HEARTBEAT_SECONDS,
-        next_run_time=scheduler.clock.now(),
+    scheduler.every(
+        HEARTBEAT_JOB_ID, timedelta(seconds=HEARTBEAT_SECONDS), heartbeat, first=scheduler.clock.now()
     )
 
 

@@ -67,6 +67,3 @@ def configure_logging(level: str, fmt: str, *, secrets: list[str]) -> None:
     # never go below INFO, whatever LOG_LEVEL says.
     for chatty in ("discord", "aiosqlite"):
         logging.getLogger(chatty).setLevel(max(logging.getLevelName(level), logging.INFO))
-    # Two lines per job run (the health heartbeat alone runs every minute): only when debugging.
-    if level != "DEBUG":
-        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)

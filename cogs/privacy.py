@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import UTC
 
 import discord
 from discord import app_commands
@@ -60,13 +59,8 @@ class Privacy(commands.Cog, name=PRIVACY_COG):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ConfirmEraseButton)
-        self.bot.scheduler.add_job(
-            self.apply_retention,
-            RETENTION_JOB_ID,
-            trigger="cron",
-            hour=RETENTION_HOUR_UTC,
-            minute=RETENTION_MINUTE,
-            timezone=UTC,
+        self.bot.scheduler.daily(
+            RETENTION_JOB_ID, self.apply_retention, hour=RETENTION_HOUR_UTC, minute=RETENTION_MINUTE
         )
 
     # ------------------------------------------------------------------ commands

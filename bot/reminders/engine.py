@@ -36,8 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DISPATCH_JOB = "reminder-dispatch"
-SAFETY_JOB = "reminder-dispatch-safety"
-SAFETY_INTERVAL = timedelta(minutes=5)
+RETRY_AFTER_FAILURE = timedelta(minutes=1)  # a dispatch that failed (the database, say) runs again
 GRACE = timedelta(minutes=30)  # missed by less: sent once, marked late; more: skipped
 LATE_AFTER = timedelta(minutes=1)  # sent later than this after its time: marked late
 # Discord deduplicates an enforced nonce for "a few minutes". A claim a crash left behind for longer
@@ -136,9 +135,6 @@ class ReminderDispatcher:
             )
         for delivery in resend:
             await self._recover(delivery)
-        self.bot.scheduler.add_job(
-            self.wake_up, SAFETY_JOB, trigger="interval", seconds=SAFETY_INTERVAL.total_seconds()
-        )
         await self.arm()
         self.ready.set()
         log.info("reminder dispatcher ready; next wake-up %s", self._armed_at or "on the next reminder")
@@ -147,7 +143,6 @@ class ReminderDispatcher:
         """Stop claiming; deliveries already being sent finish (the bot drains in-flight work)."""
         self._stopped = True
         self.bot.scheduler.remove(DISPATCH_JOB)
-        self.bot.scheduler.remove(SAFETY_JOB)
         self._armed_at = None
 
     def forget_user(self, user_id: int) -> None:
@@ -209,7 +204,8 @@ class ReminderDispatcher:
             try:
                 return await self.dispatch()
             except Exception:
-                log.exception("reminder dispatch failed; the safety wake-up will try again")
+                log.exception("reminder dispatch failed; trying again in %s", RETRY_AFTER_FAILURE)
+                self._schedule(self.bot.clock.now() + RETRY_AFTER_FAILURE)
                 return 0
 
     async def dispatch(self) -> int:

@@ -28,7 +28,7 @@ def _add_scheduling_commands(bot: LatchBot) -> None:
 
     @app_commands.command(name="daily", description="schedule a daily job at 09:30 London time")
     async def daily(interaction: discord.Interaction) -> None:
-        bot.scheduler.add_job(job, "test-daily", trigger="cron", hour=9, minute=30, timezone="Europe/London")
+        bot.scheduler.daily("test-daily", job, hour=9, minute=30, timezone="Europe/London")
         await interaction.response.send_message("scheduled", ephemeral=True)
 
     bot.tree.add_command(schedule_in)

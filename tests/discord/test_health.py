@@ -143,7 +143,7 @@ async def test_a_scheduler_that_stops_firing_goes_stale(simcord_env: simcord.Env
         fresh_status, fresh = await _healthz(port)
 
     # Still "running", but firing nothing: what a wedged scheduler looks like from outside.
-    scheduler._scheduler.pause()
+    scheduler.pause()
     await simcord_env.advance_time(TICK_STALE_SECONDS + HEARTBEAT_SECONDS)
     async with serving_health(simcord_env) as port:
         stale_status, stale = await _healthz(port)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
@@ -216,15 +215,8 @@ async def test_unknown_route_is_a_recorded_404(bot: PlainBot, fake_discord: Fake
     assert [r.path for r in fake_discord.unknown_requests] == ["/no/such/route"]
 
 
-def _closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"ws://127.0.0.1:{sock.getsockname()[1]}/gateway"
-
-
-async def test_resume_goes_to_the_gateway_override(endpoints: FakeDiscord) -> None:
+async def test_a_dropped_gateway_resumes_where_ready_says(endpoints: FakeDiscord) -> None:
     fake = endpoints
-    fake.resume_gateway_url = _closed_port_url()  # what READY advertises; nothing listens there
     client = PlainBot(fake.guild_id)
     task = await _start(client, fake.token)
     try:

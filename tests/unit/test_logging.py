@@ -69,7 +69,7 @@ def json_logs(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[dict[str, An
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", root.handlers[:])
     monkeypatch.setattr(root, "level", root.level)
-    for name in ("discord", "aiosqlite", "apscheduler.executors"):
+    for name in ("discord", "aiosqlite"):
         monkeypatch.setattr(logging.getLogger(name), "level", logging.getLogger(name).level)
     configure_logging("INFO", "json", secrets=[REAL_SHAPED_TOKEN])
     [handler] = root.handlers
@@ -153,11 +153,3 @@ def test_redaction_never_leaves_the_token_whatever_surrounds_it(surrounding: str
     record = _record(surrounding[:middle] + REAL_SHAPED_TOKEN + surrounding[middle:])
     RedactingFilter([REAL_SHAPED_TOKEN]).filter(record)
     assert REAL_SHAPED_TOKEN not in record.getMessage()
-
-
-def test_job_runs_are_logged_only_when_debugging(json_logs: Callable[[], list[dict[str, Any]]]) -> None:
-    executor = logging.getLogger("apscheduler.executors.default")
-    executor.info('Running job "heartbeat"')
-    executor.warning('Run time of job "heartbeat" was missed')
-
-    assert [entry["message"] for entry in json_logs()] == ['Run time of job "heartbeat" was missed']
