@@ -15,8 +15,8 @@ import time
 from datetime import date
 
 from bench.harness import Result, measure, summarise
+from bot.catalog.service import FEATURED_FACTS, FEATURED_TIPS
 from bot.config import Settings
-from bot.content.catalog import FEATURED_FACTS, FEATURED_TIPS
 from bot.content.loader import ContentLibrary, load_library
 from bot.content.models import Card, Source
 from bot.content.ranking import CardIndex, choices

@@ -36,8 +36,8 @@ from time import time as epoch_seconds
 
 from bench.harness import Result, summarise
 from bench.reminder_load import Planned, migrated, seed, tally
-from bot.db.reminders import delivery_nonce
-from bot.reminders.rules import AtRule, EveryRule, OnceRule, QuietHours, Rule, next_fire
+from bot.domain.reminders.model import AtRule, EveryRule, OnceRule, QuietHours, Rule, delivery_nonce
+from bot.domain.reminders.schedule import next_fire
 from tests.process.fake_discord import FakeDiscord
 from tests.process.helpers import PROJECT_ROOT, cli_environment, spawn_cli
 

@@ -28,7 +28,7 @@ from bot.content.search import (
     validate_query,
 )
 from bot.db.database import Database
-from bot.db.search_index import SearchIndexRepository
+from bot.db.search_index import SearchIndexRepository, index_server_document
 
 SERVER_TIPS = 5_000
 GUILD_ID = 900_000_000_000_000_001
@@ -109,7 +109,9 @@ async def run() -> list[Result]:
         try:
             await database.migrate()
             index = SearchIndexRepository(database)
-            await index.add_server_documents(_synthetic_tips(running_text, SERVER_TIPS))
+            async with database.transaction() as connection:
+                for document in _synthetic_tips(running_text, SERVER_TIPS):
+                    await index_server_document(connection, document)
             rebuilds: list[float] = []
             for _ in range(REBUILD_RUNS):
                 start = time.perf_counter()

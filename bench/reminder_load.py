@@ -30,8 +30,9 @@ from pathlib import Path
 
 from bot.clock import to_storage
 from bot.db.database import Database
-from bot.db.reminders import NewReminder, ReminderRepository
-from bot.reminders.rules import Rule, kind_of, rule_to_json
+from bot.db.pump_users import PumpUserRepository
+from bot.db.reminders import ReminderRepository
+from bot.domain.reminders.model import NewReminder, Rule, kind_of, rule_to_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ async def seed(path: Path, planned: Sequence[Planned]) -> list[int]:
             NewReminder(first.user_id, None, None, first.rule, first.timezone, first.next_fire_at), now=now
         )
         if first.dm_channel_id is not None:
-            await repository.cache_dm_channel(first.user_id, first.dm_channel_id, now=now)
+            await PumpUserRepository(database).cache_dm_channel(first.user_id, first.dm_channel_id, now=now)
     finally:
         await database.close()
     stamp = to_storage(now)
@@ -133,7 +134,7 @@ async def _probe_start() -> dict[str, float]:
     from bot.app import create_bot, extension_names
     from bot.config import Settings
     from bot.endpoints import apply_endpoints
-    from bot.reminders.engine import ReminderDispatcher
+    from bot.reminders.dispatcher import ReminderDispatcher
 
     for name in extension_names():  # code loaded before the baseline: the growth is start-up work
         importlib.import_module(name)

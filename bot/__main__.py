@@ -124,7 +124,7 @@ def command_content_check(settings: Settings) -> int:
         print(f"content check: {len(problems)} problem(s)", file=sys.stderr)
         return 1
     from bot.content.loader import load_library
-    from bot.letdown import ROUTINE, routine_problems
+    from bot.domain.letdown import ROUTINE, routine_problems
 
     library = load_library(settings.content_dir)
     routine = routine_problems(ROUTINE, library)

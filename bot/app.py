@@ -1,4 +1,10 @@
-"""`create_bot(settings)`: the one way the bot is built, for `run`, the preview and the tests."""
+"""`create_bot(settings)`: the one way the bot is built, for `run`, the preview and the tests.
+
+The bot owns everything that lives as long as it does: the database, the content library, the
+services (`bot.services`), and its background work — the reminder dispatcher, the tip-post dispatcher,
+the daily retention job and the health heartbeat — started in `setup_hook` and stopped in `close`.
+Cogs are only the Discord surface over the services.
+"""
 
 from __future__ import annotations
 
@@ -18,24 +24,73 @@ from bot.clock import Clock, SystemClock
 from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.content.loader import ContentLibrary, load_library
+from bot.content.models import Card
 from bot.db.app_state import AppStateRepository
 from bot.db.database import Database
-from bot.errors import command_name, report_error, send_ephemeral
-from bot.health import install_heartbeat, interaction_outcome, record_interaction
-from bot.inflight import InflightTracker
+from bot.domain.letdown import check_routine
+from bot.domain.privacy import RETENTION_HOUR_UTC, RETENTION_JOB_ID, RETENTION_MINUTE
+from bot.errors import Refusal
+from bot.health import install_heartbeat
+from bot.inflight import WorkGate
+from bot.metrics import record_interaction
+from bot.reminders.dispatcher import ReminderDispatcher
 from bot.scheduling import Scheduler
+from bot.services import Services
+from bot.tip_posts.dispatcher import TipPostDispatcher
+from bot.ui.card_views import render_card
+from bot.ui.components import register_components
+from bot.ui.reminder_views import is_reminder_message, reminder_message
+from bot.ui.replies import (
+    OUTCOME,
+    RESTARTING,
+    answer_expected_error,
+    command_name,
+    interaction_outcome,
+    report_error,
+    send_ephemeral,
+)
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
-# Where the tree notes how an interaction ended (interaction.extras), for the metrics.
-_OUTCOME = "latch_outcome"
+# Where the tree notes an interaction it turned away before any command ran (restarting, a refused
+# autocomplete), so the metrics leave it out (interaction.extras).
 _REFUSED = "latch_refused"
+# Marks a command object whose invocation answers expected errors itself (see `_answers_expected_errors`).
+_ANSWERS_EXPECTED = "__latch_answers_expected_errors__"
 
 
 def extension_names() -> list[str]:
     """Every module in `cogs/` is an extension."""
     return sorted(f"cogs.{module.name}" for module in pkgutil.iter_modules(cogs.__path__))
+
+
+def _answers_expected_errors(command: app_commands.Command[Any, ..., Any]) -> None:
+    """Make ``command`` answer an expected error (bad input, a refused check) itself, as a reply.
+
+    discord.py hands whatever a command raises (from its checks, its option transformers or its
+    callback) to the tree's error handler, where a test harness or the preview counts it as a failure
+    like a bug. Bad input is not a failure, so it is answered right where the command is invoked, and
+    only bugs travel on to `LatchTree.on_error` and its reference. discord.py offers no public hook
+    between the invocation and the tree's handler, so the command's own invocation is wrapped, once
+    per command object, the first time it runs.
+    """
+    if getattr(command, _ANSWERS_EXPECTED, False):
+        return
+    invoke = command._invoke_with_namespace
+
+    async def invoke_answering(
+        interaction: discord.Interaction[Any], namespace: app_commands.Namespace
+    ) -> Any:
+        try:
+            return await invoke(interaction, namespace)
+        except app_commands.AppCommandError as error:
+            if await answer_expected_error(interaction, error, where=command_name(interaction)):
+                return None
+            raise
+
+    command._invoke_with_namespace = invoke_answering  # type: ignore[method-assign]
+    setattr(command, _ANSWERS_EXPECTED, True)
 
 
 def intents() -> discord.Intents:
@@ -52,7 +107,7 @@ class LatchTree(app_commands.CommandTree["LatchBot"]):
             if interaction.type is discord.InteractionType.autocomplete:
                 await interaction.response.autocomplete([])
             else:
-                await send_ephemeral(interaction, "Latch is restarting. Please try again in a minute.")
+                await send_ephemeral(interaction, RESTARTING)
             interaction.extras[_REFUSED] = True
             return False
         return await self._passes_gate(interaction)
@@ -62,8 +117,8 @@ class LatchTree(app_commands.CommandTree["LatchBot"]):
 
         discord.py runs a group's own check only for its direct subcommands and never for
         autocomplete, so a check on /curate would miss `/curate tip add`; here it covers every
-        subcommand, and autocomplete too. A refusal raises the gate's error, which the
-        one error handler answers; autocomplete gets no choices.
+        subcommand, and autocomplete too. A refusal is answered with its text; autocomplete gets no
+        choices.
         """
         command = interaction.command
         if not isinstance(command, app_commands.Command):
@@ -75,39 +130,54 @@ class LatchTree(app_commands.CommandTree["LatchBot"]):
         if interaction.type is discord.InteractionType.autocomplete:
             try:
                 await gate(interaction)
-            except app_commands.AppCommandError:
+            except Refusal:
                 await interaction.response.autocomplete([])
                 interaction.extras[_REFUSED] = True
                 return False
             return True
-        await gate(interaction)
+        try:
+            await gate(interaction)
+        except Exception as error:
+            if await answer_expected_error(interaction, error, where=command_name(interaction)):
+                return False
+            raise
         return True
+
+    def _prepare_command(self, interaction: discord.Interaction[LatchBot]) -> None:
+        data = interaction.data
+        if data is None or data.get("type", 1) != 1 or "name" not in data:
+            return  # a context menu (Latch has none) or nothing to resolve
+        try:
+            command, _options = self._get_app_command_options(data)  # type: ignore[arg-type]
+        except app_commands.AppCommandError:
+            return  # unknown or outdated: discord.py raises it again, and the error handler answers
+        _answers_expected_errors(command)
 
     async def _call(self, interaction: discord.Interaction[LatchBot]) -> None:
         # Counted as in-flight work so a shutdown lets a running command finish its reply.
-        async with self.client.inflight.track():
+        async with self.client.work.track():
             if interaction.type is discord.InteractionType.autocomplete:
                 await super()._call(interaction)
                 return
             started = time.perf_counter()
+            self._prepare_command(interaction)
             try:
                 await super()._call(interaction)
             except Exception as error:  # discord.py hands it to on_error once this returns
-                interaction.extras.setdefault(_OUTCOME, interaction_outcome(error))
+                interaction.extras.setdefault(OUTCOME, interaction_outcome(error))
                 raise
             finally:
                 if not interaction.extras.get(_REFUSED):
                     command = interaction.command
                     record_interaction(
                         f"/{command.qualified_name}" if command is not None else "unknown",
-                        interaction.extras.get(_OUTCOME, "ok"),
+                        interaction.extras.get(OUTCOME, "ok"),
                         time.perf_counter() - started,
                     )
 
     async def on_error(
         self, interaction: discord.Interaction[LatchBot], error: app_commands.AppCommandError, /
     ) -> None:
-        interaction.extras[_OUTCOME] = interaction_outcome(error)
         await report_error(interaction, error, where=command_name(interaction))
 
 
@@ -121,15 +191,27 @@ class LatchBot(commands.Bot):
             help_command=None,
         )
         self.settings = settings
-        self.clock: Clock = clock or SystemClock()
+        # discord.utils.utcnow: real time in production, SimCord's virtual time under test.
+        self.clock: Clock = clock or SystemClock(discord.utils.utcnow)
         self.scheduler = Scheduler(self.clock)
-        self.inflight = InflightTracker()
-        self.accepting_work = True
+        self.work = WorkGate()
         # Top-level command name → a check every interaction with it must pass (raising to refuse).
         self.command_gates: dict[str, Callable[[discord.Interaction[Any]], Awaitable[object]]] = {}
         self.version = __version__
         self._db: Database | None = None
         self._content: ContentLibrary | None = None
+        self._services: Services | None = None
+        self.reminder_dispatcher: ReminderDispatcher | None = None
+        self.tip_post_dispatcher: TipPostDispatcher | None = None
+
+    @property
+    def accepting_work(self) -> bool:
+        return self.work.accepting_work
+
+    @property
+    def database(self) -> Database | None:
+        """The open database, or None before setup_hook and after close."""
+        return self._db
 
     @property
     def db(self) -> Database:
@@ -143,20 +225,70 @@ class LatchBot(commands.Bot):
             raise RuntimeError("content is loaded in setup_hook")
         return self._content
 
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the services are built in setup_hook")
+        return self._services
+
     async def setup_hook(self) -> None:
-        self._db = await Database.open(self.settings.database_path)
-        applied = await self._db.migrate()
+        self._db = database = await Database.open(self.settings.database_path)
+        applied = await database.migrate()
         if applied:
             log.info("database migrated to version %s", applied[-1])
-        self._content = load_library(self.settings.content_dir)
+        self._content = library = load_library(self.settings.content_dir)
+        check_routine(library)  # refuse to start with a /letdown routine naming a tip the library lacks
+        self.reminder_dispatcher = ReminderDispatcher(
+            database,
+            client=self,
+            clock=self.clock,
+            scheduler=self.scheduler,
+            work=self.work,
+            render=lambda delivery: reminder_message(delivery, library.tips),
+            already_sent=is_reminder_message,
+        )
+        self._services = services = Services.build(
+            database, library, self.clock, reminder_wakeups=self.reminder_dispatcher
+        )
+        self.tip_post_dispatcher = TipPostDispatcher(
+            services.tip_posts,
+            client=self,
+            clock=self.clock,
+            scheduler=self.scheduler,
+            work=self.work,
+            render=self._render_for_server,
+        )
+        services.tip_posts.dispatcher = self.tip_post_dispatcher
+        await services.search.rebuild_library(library)
+        register_components(self)
         self.scheduler.start(self.loop)
         if self.settings.health_port is not None:
             install_heartbeat(self.scheduler)
+        self.scheduler.daily(
+            RETENTION_JOB_ID, self.apply_retention, hour=RETENTION_HOUR_UTC, minute=RETENTION_MINUTE
+        )
+        await self.reminder_dispatcher.start()
+        await self.tip_post_dispatcher.arm()
         for name in extension_names():
             await self.load_extension(name)
         await sync_if_changed(
-            self.tree, AppStateRepository(self._db), self.clock, self.settings.dev_guild_ids
+            self.tree, AppStateRepository(database), self.clock, self.settings.dev_guild_ids
         )
+
+    async def _render_for_server(self, card: Card, guild_id: int) -> discord.Embed:
+        return render_card(card, self.content)
+
+    async def apply_retention(self) -> None:
+        """The daily job: erase servers left more than 30 days ago; purge old delivery records."""
+        # Before the guild cache is complete, Latch cannot tell which servers it is still in.
+        present = {guild.id for guild in self.guilds} if self.is_ready() else None
+        report = await self.services.privacy.apply_retention(present=present)
+        if report.servers_erased or report.deliveries_purged:
+            log.info(
+                "retention: erased %d server(s) left over 30 days ago; purged %d delivery records",
+                len(report.servers_erased),
+                report.deliveries_purged,
+            )
 
     async def on_ready(self) -> None:
         user = self.user
@@ -167,13 +299,17 @@ class LatchBot(commands.Bot):
 
     async def close(self) -> None:
         """Stop taking work, let in-flight work finish (bounded), then release everything."""
-        if not self.accepting_work and self.is_closed():
+        if not self.work.accepting_work and self.is_closed():
             return
-        self.accepting_work = False
-        if self.inflight.count:
-            log.info("waiting for %d in-flight task(s) to finish", self.inflight.count)
-        if not await self.inflight.wait_idle(SHUTDOWN_GRACE_SECONDS):
-            log.warning("shutting down with %d task(s) still in flight", self.inflight.count)
+        self.work.accepting_work = False
+        if self.work.count:
+            log.info("waiting for %d in-flight task(s) to finish", self.work.count)
+        if not await self.work.wait_idle(SHUTDOWN_GRACE_SECONDS):
+            log.warning("shutting down with %d task(s) still in flight", self.work.count)
+        if self.reminder_dispatcher is not None:
+            self.reminder_dispatcher.stop()
+        if self.tip_post_dispatcher is not None:
+            self.tip_post_dispatcher.stop()
         self.scheduler.shutdown()
         await super().close()
         if self._db is not None:

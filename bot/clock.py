@@ -1,8 +1,9 @@
-"""The one source of "now" for the whole bot.
+"""The one source of "now" for the whole bot, and how instants are stored.
 
-Everything that needs the current time asks a `Clock`. The default reads `discord.utils.utcnow()`,
-which is the real UTC time in production and follows SimCord's virtual time in tests, so
-`env.advance_time()` moves the bot's clock, its scheduler and its database timestamps together.
+Everything that needs the current time asks a `Clock`. The bot's own clock reads
+`discord.utils.utcnow()` (see `bot.app`), which is the real UTC time in production and follows
+SimCord's virtual time in tests, so `env.advance_time()` moves the bot's clock, its scheduler and its
+database timestamps together.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
-import discord
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Clock(Protocol):
@@ -21,7 +24,7 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    def __init__(self, source: Callable[[], datetime] = discord.utils.utcnow) -> None:
+    def __init__(self, source: Callable[[], datetime] = _utc_now) -> None:
         self._source = source
 
     def now(self) -> datetime:

@@ -1,97 +1,30 @@
-"""One place that turns any failure during an interaction into an answer the user can read.
+"""Refusals: what Latch will not do for a member, as a code and the facts behind it.
 
-Expected problems (bad input, a missing permission, a cooldown) get a short friendly message.
-Anything else gets "Something went wrong (ref ABC123)" while the traceback goes to the log under the
-same reference, so a moderator's report can be matched to the log line. Every path answers the
-interaction, including after a defer.
+Domain rules, repositories and services raise a `Refusal` (or a subclass a caller can catch by type); they
+never build a sentence. `bot.ui.messages` words every code, so the member reads one consistent message
+and a second language is a catalog. Anything else that goes wrong is a bug, which the one error reporter
+(`bot.ui.replies`) answers with a reference that is also in the log.
 """
 
 from __future__ import annotations
 
-import logging
-import secrets
-from typing import Any
-
-import discord
-from discord import app_commands
-
-log = logging.getLogger("latch.errors")
-
-_REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: easy to read out loud
+from dataclasses import dataclass
 
 
-class UserFacingError(app_commands.AppCommandError):
-    """Raise from a command for bad input: the message is shown to the user as it is, ephemerally."""
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """Text a member typed, carried in a refusal: the UI echoes it only clipped and escaped."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def new_reference() -> str:
-    return "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
+    text: str
 
 
-def _permission_names(permissions: list[str]) -> str:
-    return ", ".join(name.replace("_", " ").replace("guild", "server").title() for name in permissions)
+class Refusal(Exception):
+    """A request Latch refuses; ``code`` names the message, ``data`` fills it in."""
 
+    def __init__(self, code: str, **data: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.data = data
 
-def expected_error_message(error: BaseException) -> str | None:
-    """The friendly text for an expected error, or None when the error is a bug."""
-    if isinstance(error, app_commands.CommandInvokeError):
-        error = error.original
-    if isinstance(error, UserFacingError):
-        return error.message
-    if isinstance(error, app_commands.TransformerError):
-        return f"That value isn't accepted: `{discord.utils.escape_markdown(str(error.value))[:100]}`."
-    if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little: you can use this again in {error.retry_after:.0f} s."
-    if isinstance(error, app_commands.MissingPermissions):
-        return f"You need the {_permission_names(error.missing_permissions)} permission to do that."
-    if isinstance(error, app_commands.BotMissingPermissions):
-        names = _permission_names(error.missing_permissions)
-        return f"I'm missing the {names} permission here. A server admin can grant it."
-    if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command only works in a server."
-    if isinstance(error, app_commands.MissingRole | app_commands.MissingAnyRole):
-        return "You don't have the role needed for that."
-    if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
-        return "This command has just been updated. Give Discord a minute to catch up, then try again."
-    if isinstance(error, app_commands.CheckFailure):
-        return "You can't use that here."
-    return None
-
-
-async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> None:
-    """Answer the interaction whatever state it is in: fresh, deferred or already answered."""
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True)
-    else:
-        await interaction.response.send_message(text, ephemeral=True)
-
-
-async def report_error(interaction: discord.Interaction[Any], error: BaseException, *, where: str) -> None:
-    message = expected_error_message(error)
-    if message is None:
-        if isinstance(error, app_commands.CommandInvokeError):
-            error = error.original  # log the bug itself, not discord.py's wrapper
-        reference = new_reference()
-        log.error(
-            "unexpected error in %s (ref %s, interaction %s)",
-            where,
-            reference,
-            interaction.id,
-            exc_info=(type(error), error, error.__traceback__),
-        )
-        message = f"Something went wrong (ref {reference}). It has been logged; please try again."
-    if interaction.type is discord.InteractionType.autocomplete:
-        return  # an autocomplete cannot show text; discord.py already logged it
-    try:
-        await send_ephemeral(interaction, message)
-    except discord.HTTPException:
-        log.warning("could not tell the user about an error in %s (interaction %s)", where, interaction.id)
-
-
-def command_name(interaction: discord.Interaction[Any]) -> str:
-    command = interaction.command
-    return f"/{command.qualified_name}" if command is not None else "an interaction"
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r})"

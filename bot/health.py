@@ -10,25 +10,42 @@ from __future__ import annotations
 import json
 import math
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Protocol
 
 import aiohttp
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot.errors import expected_error_message
-from bot.metrics import COMMANDS, INTERACTION_LATENCY, REGISTRY
-
-if TYPE_CHECKING:
-    from bot.app import LatchBot
-    from bot.scheduling import Scheduler
+from bot.clock import Clock
+from bot.db.database import Database
+from bot.metrics import REGISTRY
+from bot.scheduling import Scheduler
 
 HEARTBEAT_JOB_ID = "health-heartbeat"
 HEARTBEAT_SECONDS = 60
 # Five missed heartbeats: the scheduler is running but no longer firing jobs.
 TICK_STALE_SECONDS = 5 * HEARTBEAT_SECONDS
 
-Outcome = Literal["ok", "user_error", "error"]
+
+class HealthSource(Protocol):
+    """What the health report reads from the bot."""
+
+    clock: Clock
+    scheduler: Scheduler
+    version: str
+
+    @property
+    def ws(self) -> Any: ...
+
+    @property
+    def latency(self) -> float: ...
+
+    @property
+    def database(self) -> Database | None: ...
+
+    def is_ready(self) -> bool: ...
+
+    def is_closed(self) -> bool: ...
 
 
 def install_heartbeat(scheduler: Scheduler) -> None:
@@ -47,7 +64,7 @@ def install_heartbeat(scheduler: Scheduler) -> None:
     )
 
 
-def _gateway_connected(bot: LatchBot) -> bool:
+def _gateway_connected(bot: HealthSource) -> bool:
     websocket: Any = bot.ws
     return bool(
         bot.is_ready()
@@ -58,17 +75,14 @@ def _gateway_connected(bot: LatchBot) -> bool:
     )
 
 
-async def _database_writable(bot: LatchBot) -> bool:
-    if bot.is_closed():
-        return False
-    try:
-        database = bot.db
-    except RuntimeError:  # not opened yet: the bot is still starting
+async def _database_writable(bot: HealthSource) -> bool:
+    database = bot.database  # None until setup_hook opens it
+    if bot.is_closed() or database is None:
         return False
     return await database.is_writable()
 
 
-async def health_report(bot: LatchBot) -> dict[str, Any]:
+async def health_report(bot: HealthSource) -> dict[str, Any]:
     gateway = _gateway_connected(bot)
     database = await _database_writable(bot)
     scheduler = bot.scheduler.running
@@ -97,19 +111,7 @@ async def health_report(bot: LatchBot) -> dict[str, Any]:
     }
 
 
-def interaction_outcome(error: BaseException | None) -> Outcome:
-    """`ok`, `user_error` (bad input, a missing permission, a cooldown) or `error` (a bug)."""
-    if error is None:
-        return "ok"
-    return "user_error" if expected_error_message(error) is not None else "error"
-
-
-def record_interaction(command: str, outcome: Outcome, seconds: float) -> None:
-    COMMANDS.labels(command=command, outcome=outcome).inc()
-    INTERACTION_LATENCY.observe(seconds)
-
-
-def health_app(bot: LatchBot) -> web.Application:
+def health_app(bot: HealthSource) -> web.Application:
     async def healthz(_request: web.Request) -> web.Response:
         report = await health_report(bot)
         return web.json_response(report, status=200 if report["ok"] else 503)
@@ -123,7 +125,7 @@ def health_app(bot: LatchBot) -> web.Application:
     return app
 
 
-async def start_health_server(bot: LatchBot, port: int, host: str) -> web.AppRunner:
+async def start_health_server(bot: HealthSource, port: int, host: str) -> web.AppRunner:
     """Serve `/healthz` and `/metrics`; port 0 picks a free port (see `runner.addresses`)."""
     runner = web.AppRunner(health_app(bot), access_log=None)
     await runner.setup()

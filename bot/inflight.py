@@ -1,4 +1,5 @@
-"""Counts work in progress so shutdown can let it finish (bounded) before closing."""
+"""The bot's work in progress: whether it takes new work, and what is in flight so shutdown can let it
+finish (bounded) before closing."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 
-class InflightTracker:
+class WorkGate:
     def __init__(self) -> None:
+        self.accepting_work = True
         self._count = 0
         self._idle = asyncio.Event()
         self._idle.set()

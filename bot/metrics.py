@@ -48,3 +48,9 @@ SCHEDULED_POSTS = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
+
+
+def record_interaction(command: str, outcome: str, seconds: float) -> None:
+    """One slash command or component handled: its outcome (ok, user_error, error) and latency."""
+    COMMANDS.labels(command=command, outcome=outcome).inc()
+    INTERACTION_LATENCY.observe(seconds)

@@ -14,7 +14,6 @@ import simcord
 
 from bot.app import LatchBot, create_bot
 from bot.config import Settings
-from bot.db.guild_settings import GuildSettingsRepository
 
 DEMO_SERVER = "Latch demo server"
 DEMO_CHANNEL = "pumping-support"
@@ -62,10 +61,9 @@ async def open_preview(settings: Settings, *, port: int | None = None) -> AsyncI
                     env.create_user("moderator", global_name="Robin (moderator)"), roles=[moderators]
                 )
                 # A server a moderator has set up: suggestions reviewed here, reminders allowed here.
-                await GuildSettingsRepository(bot.db).update(
+                await bot.services.curation.update_settings(
                     guild.id,
                     actor_id=moderator.id,
-                    now=bot.clock.now(),
                     review_channel_id=channel.id,
                     allow_channel_reminders=True,
                 )

@@ -7,30 +7,25 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import LatchBot
-from bot.content.catalog import catalog_for
-from bot.ui.card_views import (
-    autocomplete_choices,
-    browse_embed,
-    browse_view,
-    register_card_components,
-    send_card,
-    send_unknown,
-)
+from bot.ui.card_views import autocomplete_choices, browse_embed, browse_view, send_card, send_unknown
+
+MAX_TOPIC_LENGTH = 100
 
 
 class Facts(commands.Cog):
     def __init__(self, bot: LatchBot) -> None:
         self.bot = bot
 
-    async def cog_load(self) -> None:
-        register_card_components(self.bot)
-
     @app_commands.command(
         name="fact", description="A short, sourced fact card; leave the topic empty to browse"
     )
     @app_commands.describe(topic="Start typing: letdown, D-MER, pumping, leaking… (a typo is fine)")
-    async def fact(self, interaction: discord.Interaction[LatchBot], topic: str | None = None) -> None:
-        facts = await catalog_for(self.bot).facts_for(interaction.guild_id)
+    async def fact(
+        self,
+        interaction: discord.Interaction[LatchBot],
+        topic: app_commands.Range[str, 0, MAX_TOPIC_LENGTH] | None = None,
+    ) -> None:
+        facts = await self.bot.services.catalog.facts_for(interaction.guild_id)
         if topic is None or not topic.strip():
             cards = list(facts.cards)
             await interaction.response.send_message(
@@ -47,7 +42,7 @@ class Facts(commands.Cog):
     async def topic_autocomplete(
         self, interaction: discord.Interaction[LatchBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        facts = await catalog_for(self.bot).facts_for(interaction.guild_id)
+        facts = await self.bot.services.catalog.facts_for(interaction.guild_id)
         return autocomplete_choices(facts, current)
 
 

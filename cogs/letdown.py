@@ -7,21 +7,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import LatchBot
-from bot.letdown import check_routine
-from bot.ui.letdown_view import LetdownButton, step_embed, step_view
+from bot.ui.letdown_view import step_embed, step_view
 
 
 class Letdown(commands.Cog):
     def __init__(self, bot: LatchBot) -> None:
         self.bot = bot
-
-    async def cog_load(self) -> None:
-        # Refuse to start with a routine that names a tip the library does not have.
-        check_routine(self.bot.content)
-        self.bot.add_dynamic_items(LetdownButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(LetdownButton)
 
     @app_commands.command(
         name="letdown", description="A guided letdown routine, step by step (only you see it)"

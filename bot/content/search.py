@@ -1,17 +1,14 @@
-"""Search, the pure part: query checks, the FTS5 match expression, the documents to index, "did you mean".
+"""Search, the pure part: query checks, the words of a query, the documents to index, "did you mean".
 
-User text never reaches FTS5 as syntax. ``query_words`` keeps only runs of letters and digits, and
-``match_expression`` wraps each word in double quotes (escaping any quote), so operators, column
-filters, parentheses, ``*``, ``^`` and NUL characters in a query are plain text or dropped.
-
-Nothing here stores or logs the query.
+``query_words`` keeps only runs of letters and digits; the repository (`bot.db.search_index`) builds the
+engine's query syntax from them. Nothing here stores or logs the query.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,43 +17,33 @@ from rapidfuzz import fuzz, process
 from bot.content.loader import ContentLibrary
 from bot.content.models import RESOURCE_TOPICS, TOPICS, Card, Resource
 from bot.content.ranking import fold
-from bot.suggestions import card_id, summary_of
+from bot.errors import Refusal
 
 MAX_QUERY_LENGTH = 100
 MAX_TERMS = 8  # more words than this add cost, not precision
-PREFIX_MIN_LENGTH = 3  # shorter words match whole words only ("d" in "D-MER"), not every term starting "d"
 RESULT_LIMIT = 5
 
 SearchKind = Literal["fact", "tip", "resource", "server-tip"]
-KIND_LABELS: dict[str, str] = {
-    "fact": "Fact",
-    "tip": "Tip",
-    "resource": "Resource",
-    "server-tip": "Server tip",
-}
-
-EXAMPLE = "`/search query: letdown at work`"
+SEARCH_KINDS: tuple[SearchKind, ...] = ("fact", "tip", "resource", "server-tip")
 
 # Letters and digits in any script; everything else (punctuation, symbols, spaces, controls) separates.
 _WORD = re.compile(r"[^\W_]+")
 
 
-class InvalidQuery(ValueError):
-    """The query cannot be searched; the message says what is accepted. It never repeats the query."""
+class InvalidQuery(Refusal):
+    """The query cannot be searched (``search.empty``, ``search.too_long``, ``search.no_words``); the
+    message says what is accepted and never repeats the query."""
 
 
 def validate_query(raw: str) -> str:
     """The query without surrounding space, or InvalidQuery when it is empty, too long or has no words."""
     text = raw.strip()
     if not text:
-        raise InvalidQuery(f"Type a word or two to search for, for example {EXAMPLE}.")
+        raise InvalidQuery("search.empty")
     if len(text) > MAX_QUERY_LENGTH:
-        raise InvalidQuery(
-            f"A search can be up to {MAX_QUERY_LENGTH} characters. Try a few key words, "
-            f"for example {EXAMPLE}."
-        )
+        raise InvalidQuery("search.too_long", limit=MAX_QUERY_LENGTH)
     if not query_words(text):
-        raise InvalidQuery(f"Search for words with letters or numbers, for example {EXAMPLE}.")
+        raise InvalidQuery("search.no_words")
     return text
 
 
@@ -70,26 +57,6 @@ def query_words(text: str) -> list[str]:
             seen.add(key)
             words.append(word)
     return words[:MAX_TERMS]
-
-
-def quote_term(word: str) -> str:
-    """An FTS5 string: the word in double quotes, any double quote doubled."""
-    return '"' + word.replace('"', '""') + '"'
-
-
-def _term(word: str) -> str:
-    # A prefix term finds words still being typed ("galac"). The porter tokenizer stems the prefix too
-    # ("pumping"* → pump*), so it also finds every form of a whole word.
-    quoted = quote_term(word)
-    return quoted + "*" if len(word) >= PREFIX_MIN_LENGTH else quoted
-
-
-def match_expression(words: Sequence[str], *, every_word: bool = True) -> str | None:
-    """The FTS5 MATCH expression for ``words``: all of them (AND) or any of them (OR); None if none."""
-    terms = [_term(word) for word in words if word]
-    if not terms:
-        return None
-    return (" AND " if every_word else " OR ").join(terms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +91,7 @@ def result_key(kind: str, ref: str) -> str:
 
 def parse_result_key(value: str) -> tuple[str, str] | None:
     kind, separator, ref = value.partition(":")
-    if not separator or kind not in KIND_LABELS or not ref:
+    if not separator or kind not in SEARCH_KINDS or not ref:
         return None
     return kind, ref
 
@@ -151,19 +118,6 @@ def resource_document(resource: Resource) -> SearchDocument:
         aliases=resource.id.replace("-", " "),
         summary=resource.description,
         body=" · ".join(extras),
-    )
-
-
-def server_tip_document(*, guild_id: int, tip_id: int, title: str, body: str) -> SearchDocument:
-    """A server's own tip, searchable only in that server."""
-    return SearchDocument(
-        kind="server-tip",
-        ref=card_id(tip_id),
-        title=title,
-        aliases="",
-        summary=summary_of(body),
-        body=body,
-        guild_id=guild_id,
     )
 
 

@@ -25,6 +25,7 @@ import discord
 
 from bot.content.loader import RESOURCES_FILE, ParsedContent, read_content
 from bot.content.models import Card, Problem, Resource
+from bot.domain.urls import InvalidUrl, check_url
 from bot.ui.cards import (
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_NAME_LIMIT,
@@ -36,7 +37,6 @@ from bot.ui.cards import (
     card_embed,
     crisis_text,
 )
-from bot.urls import InvalidUrl, check_url
 
 __all__ = [
     "Problem",
@@ -218,7 +218,7 @@ def check_resource_urls(resources: Sequence[Resource]) -> list[Problem]:
         try:
             check_url(resource.url, allow_invites=False)
         except InvalidUrl as problem:
-            problems.append(Problem(RESOURCES_FILE, "resource-url", f"{resource.id}.url: {problem.message}"))
+            problems.append(Problem(RESOURCES_FILE, "resource-url", f"{resource.id}.url: {problem.reason}"))
     return problems
 
 

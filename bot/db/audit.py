@@ -1,30 +1,24 @@
 """Repository for `audit_log`: who changed what in a server, and when.
 
-`record` takes the open transaction's connection, so the entry commits or rolls back with the change
-it describes.
+An entry is an action code ("tip.add") and its facts as JSON ({"tip": 3, "title": "…"}), never a
+sentence: `bot.ui.curation` words them. `record` takes the open transaction's connection, so the entry
+commits or rolls back with the change it describes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
 from bot.clock import from_storage, to_storage
 from bot.db.database import Database
+from bot.domain.curation import AuditEntry
 
 AUDIT_PAGE = 25
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    id: int
-    guild_id: int
-    actor_id: int | None
-    action: str
-    detail: str
-    created_at: datetime
 
 
 async def record(
@@ -33,14 +27,22 @@ async def record(
     guild_id: int,
     actor_id: int | None,
     action: str,
-    detail: str,
+    data: Mapping[str, Any],
     now: datetime,
 ) -> None:
-    """Write one entry inside the caller's transaction. ``action`` is a short code like "tip.add"."""
+    """Write one entry inside the caller's transaction."""
     await connection.execute(
         "INSERT INTO audit_log (guild_id, actor_id, action, detail, created_at) VALUES (?, ?, ?, ?, ?)",
-        (guild_id, actor_id, action, detail, to_storage(now)),
+        (guild_id, actor_id, action, json.dumps(dict(data), ensure_ascii=False), to_storage(now)),
     )
+
+
+def _data(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {"text": text}
+    return data if isinstance(data, dict) else {"text": text}
 
 
 class AuditRepository:
@@ -60,7 +62,7 @@ class AuditRepository:
                 guild_id=row["guild_id"],
                 actor_id=row["actor_id"],
                 action=row["action"],
-                detail=row["detail"],
+                data=_data(row["detail"]),
                 created_at=from_storage(row["created_at"]),
             )
             for row in rows

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from bot.clock import to_storage
 from bot.db import audit
 from bot.db.database import Database
-
-
-@dataclass(frozen=True, slots=True)
-class GuildSettings:
-    guild_id: int
-    review_channel_id: int | None = None
-    mod_role_id: int | None = None
-    timezone: str = "UTC"
-    region: str = "global"
-    allow_channel_reminders: bool = False
-    allow_invites: bool = False
-
-
-SETTING_NAMES: tuple[str, ...] = tuple(
-    field.name for field in fields(GuildSettings) if field.name != "guild_id"
-)
+from bot.domain.curation import SETTING_NAMES, GuildSettings
 
 
 def _from_row(row: Any) -> GuildSettings:
@@ -89,19 +74,13 @@ class GuildSettingsRepository:
             )
             changed = [name for name in SETTING_NAMES if getattr(before, name) != getattr(after, name)]
             if changed:
-                detail = "; ".join(
-                    f"{name}: {getattr(before, name)} → {getattr(after, name)}" for name in changed
-                )
+                changed_values = [[name, getattr(before, name), getattr(after, name)] for name in changed]
                 await audit.record(
                     connection,
                     guild_id=guild_id,
                     actor_id=actor_id,
                     action="settings",
-                    detail=detail,
+                    data={"changes": changed_values},
                     now=now,
                 )
         return before, after
-
-    async def delete_guild(self, guild_id: int) -> None:
-        async with self._db.transaction() as connection:
-            await connection.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))

@@ -7,6 +7,7 @@ declared lists, never from input.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,25 +16,15 @@ import aiosqlite
 
 from bot.clock import from_storage, to_storage
 from bot.db.database import Database
-from bot.db.server_tips import tips_changed
-from bot.privacy import (
+from bot.domain.privacy import (
     SERVER_DATA,
     SERVER_KEYED_TABLES,
-    USER_DATA,
     Erase,
     ServerData,
     UserData,
-    delivery_cutoff,
-    departure_cutoff,
 )
 
 Row = dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class RetentionReport:
-    servers_erased: list[int]
-    deliveries_purged: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,32 +60,23 @@ class PrivacyRepository:
 
     # ------------------------------------------------------------------ one member
 
-    async def collect(self, user_id: int) -> dict[str, list[Row]]:
+    async def collect(self, user_id: int, user_data: Sequence[UserData]) -> dict[str, list[Row]]:
         """Every row about the member, by kind (export and view), read as one snapshot."""
-        sections: dict[str, list[Row]] = {entry.kind: [] for entry in USER_DATA}
+        sections: dict[str, list[Row]] = {entry.kind: [] for entry in user_data}
         async with self._db.transaction() as connection:
-            for entry in USER_DATA:
+            for entry in user_data:
                 sections[entry.kind].extend(await _rows(connection, _select_sql(entry), {"user_id": user_id}))
         return sections
 
-    async def erase_member(self, user_id: int) -> dict[str, int]:
-        """Erase every row about the member in one transaction; rows touched, by kind."""
-        counts: dict[str, int] = {entry.kind: 0 for entry in USER_DATA}
+    async def erase_member(self, user_id: int, user_data: Sequence[UserData]) -> dict[str, int]:
+        """Erase every row about the member in one transaction, in declaration order; rows touched,
+        by kind."""
+        counts: dict[str, int] = {entry.kind: 0 for entry in user_data}
         async with self._db.transaction() as connection:
-            tip_servers = {
-                int(row[0])
-                for row in await connection.execute_fetchall(
-                    "SELECT DISTINCT guild_id FROM server_tips WHERE credit_user_id = ? OR created_by = ?",
-                    (user_id, user_id),
-                )
-            }
-            for entry in USER_DATA:
+            for entry in user_data:
                 cursor = await connection.execute(_erase_sql(entry), {"user_id": user_id})
                 counts[entry.kind] += max(cursor.rowcount, 0)
                 await cursor.close()
-        # Server tips are cached per server; their credit lines changed.
-        for tip_server in tip_servers:
-            tips_changed(self._db, tip_server)
         return counts
 
     # ------------------------------------------------------------------ servers
@@ -147,7 +129,6 @@ class PrivacyRepository:
                 cursor = await connection.execute(_server_erase_sql(entry), {"guild_id": guild_id})
                 erased += max(cursor.rowcount, 0)
                 await cursor.close()
-        tips_changed(self._db, guild_id)
         return erased
 
     # ------------------------------------------------------------------ deliveries
@@ -161,25 +142,3 @@ class PrivacyRepository:
             purged = max(cursor.rowcount, 0)
             await cursor.close()
         return purged
-
-    # ------------------------------------------------------------------ the daily job
-
-    async def apply_retention(self, *, now: datetime, present: set[int] | None) -> RetentionReport:
-        """Erase servers left more than 30 days ago and purge old delivery records.
-
-        ``present`` is the set of servers the bot is in, when known. Then a server with data that the
-        bot is not in counts as left now (it was removed while the bot was offline), and a waiting
-        departure of a server the bot is in again is cancelled.
-        """
-        if present is not None:
-            waiting = {departure.guild_id for departure in await self.departures()}
-            for guild_id in sorted(await self.servers_with_data() - present - waiting):
-                await self.record_departure(guild_id, now=now)
-            for guild_id in sorted(waiting & present):
-                await self.clear_departure(guild_id)
-        erased: list[int] = []
-        for guild_id in await self.departed_before(departure_cutoff(now)):
-            await self.erase_server(guild_id)
-            erased.append(guild_id)
-        purged = await self.purge_deliveries(delivery_cutoff(now))
-        return RetentionReport(servers_erased=erased, deliveries_purged=purged)

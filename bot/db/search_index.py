@@ -1,5 +1,9 @@
 """Repository for `search_index`, the FTS5 table behind /search (migration 0002).
 
+User text never reaches FTS5 as syntax: the words come from ``bot.content.search.query_words`` (runs
+of letters and digits only), and ``match_expression`` wraps each in double quotes (doubling any quote),
+so operators, column filters, parentheses, ``*``, ``^`` and NUL characters are plain text or dropped.
+
 Library rows (guild_id NULL) are rebuilt from the content files at start-up, in one transaction.
 Server rows carry their server's id and are only ever returned to searches made in that server.
 
@@ -14,8 +18,10 @@ from typing import Any, cast
 
 import aiosqlite
 
-from bot.content.search import RESULT_LIMIT, SearchDocument, SearchHit, SearchKind, match_expression
+from bot.content.search import RESULT_LIMIT, SearchDocument, SearchHit, SearchKind
 from bot.db.database import Database
+
+PREFIX_MIN_LENGTH = 3  # shorter words match whole words only ("d" in "D-MER"), not every term starting "d"
 
 INSERT_SQL = (
     "INSERT INTO search_index (title, aliases, summary, body, kind, ref, guild_id) "
@@ -33,6 +39,26 @@ SEARCH_SQL = (
     "AND (guild_id IS NULL OR guild_id = ?) "
     "ORDER BY rank LIMIT ?"
 )
+
+
+def quote_term(word: str) -> str:
+    """An FTS5 string: the word in double quotes, any double quote doubled."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _term(word: str) -> str:
+    # A prefix term finds words still being typed ("galac"). The porter tokenizer stems the prefix too
+    # ("pumping"* → pump*), so it also finds every form of a whole word.
+    quoted = quote_term(word)
+    return quoted + "*" if len(word) >= PREFIX_MIN_LENGTH else quoted
+
+
+def match_expression(words: Sequence[str], *, every_word: bool = True) -> str | None:
+    """The FTS5 MATCH expression for ``words``: all of them (AND) or any of them (OR); None if none."""
+    terms = [_term(word) for word in words if word]
+    if not terms:
+        return None
+    return (" AND " if every_word else " OR ").join(terms)
 
 
 class _Unlogged(tuple[Any, ...]):
@@ -101,32 +127,6 @@ class SearchIndexRepository:
             # No 'optimize' here: it rewrites the whole index, servers' rows included, while holding the
             # write lock. FTS5's automerge keeps the segment count low as rows come and go.
         return len(rows)
-
-    async def add_server_documents(self, documents: Iterable[SearchDocument]) -> int:
-        """Index servers' own documents (each with its guild_id), replacing any with the same ref."""
-        rows = []
-        for document in documents:
-            if document.guild_id is None:
-                raise ValueError(f"server document {document.ref!r} has no guild_id")
-            rows.append(_row(document, guild_id=document.guild_id))
-        async with self._db.transaction() as connection:
-            await connection.executemany(
-                "DELETE FROM search_index WHERE guild_id = ? AND kind = ? AND ref = ?",
-                [(row[6], row[4], row[5]) for row in rows],
-            )
-            await connection.executemany(INSERT_SQL, rows)
-        return len(rows)
-
-    async def remove_server_document(self, guild_id: int, kind: SearchKind, ref: str) -> None:
-        async with self._db.transaction() as connection:
-            await connection.execute(
-                "DELETE FROM search_index WHERE guild_id = ? AND kind = ? AND ref = ?", (guild_id, kind, ref)
-            )
-
-    async def remove_guild(self, guild_id: int) -> None:
-        """Forget every row of one server (the bot left it, or its data was erased)."""
-        async with self._db.transaction() as connection:
-            await connection.execute("DELETE FROM search_index WHERE guild_id = ?", (guild_id,))
 
     async def count(self, *, guild_id: int | None = None) -> int:
         """Rows visible in ``guild_id`` (library rows only when None)."""

@@ -8,7 +8,6 @@ link) before anything is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,49 +17,22 @@ from bot.content.search import SearchDocument
 from bot.db import audit
 from bot.db.database import Database
 from bot.db.search_index import index_server_document, unindex_server_document
-
-MAX_PER_SERVER = 100  # keeps /resources, the list and autocomplete readable
-
-
-class DuplicateResourceName(ValueError):
-    """This server already has a resource with that name (case-insensitive)."""
-
-
-class ServerResourceLimit(ValueError):
-    """This server already has MAX_PER_SERVER resources."""
-
-
-@dataclass(frozen=True, slots=True)
-class ServerResource:
-    id: int
-    guild_id: int
-    name: str
-    url: str
-    description: str
-    topic: str
-    region: str
-    created_at: datetime
-
+from bot.domain.curation import (
+    MAX_RESOURCES_PER_SERVER,
+    DuplicateResourceName,
+    ServerResource,
+    ServerResourceLimit,
+    resource_search_ref,
+)
 
 _SELECT = "SELECT id, guild_id, name, url, description, topic, region, created_at FROM server_resources"
-
-
-def search_ref(resource_id: int) -> str:
-    """The search index ref of a server resource (library resource ids never start with "server-")."""
-    return f"server-{resource_id}"
-
-
-def parse_search_ref(ref: str) -> int | None:
-    """The server resource id in a search ref, or None for a library resource."""
-    prefix, _dash, number = ref.partition("-")
-    return int(number) if prefix == "server" and number.isdigit() else None
 
 
 def search_document(resource: ServerResource) -> SearchDocument:
     """The /search row of a server resource, visible only in its server."""
     return SearchDocument(
         kind="resource",
-        ref=search_ref(resource.id),
+        ref=resource_search_ref(resource.id),
         title=resource.name,
         aliases="",
         summary=resource.description,
@@ -127,8 +99,8 @@ class ServerResourceRepository:
             counted = next(iter(rows))
             if counted["same"]:
                 raise DuplicateResourceName(name)
-            if counted["n"] >= MAX_PER_SERVER:
-                raise ServerResourceLimit(str(MAX_PER_SERVER))
+            if counted["n"] >= MAX_RESOURCES_PER_SERVER:
+                raise ServerResourceLimit()
             cursor = await connection.execute(
                 "INSERT INTO server_resources (guild_id, name, url, description, topic, region, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -144,7 +116,7 @@ class ServerResourceRepository:
                 guild_id=guild_id,
                 actor_id=actor_id,
                 action="resource.add",
-                detail=f"#{resource_id} {name} ({topic}, {region}): {url}",
+                data={"resource": resource_id, "name": name, "topic": topic, "region": region, "url": url},
                 now=now,
             )
         return added
@@ -164,18 +136,13 @@ class ServerResourceRepository:
                 return None
             removed = _from_row(rows[0])
             await connection.execute("DELETE FROM server_resources WHERE id = ?", (resource_id,))
-            await unindex_server_document(connection, guild_id, "resource", search_ref(resource_id))
+            await unindex_server_document(connection, guild_id, "resource", resource_search_ref(resource_id))
             await audit.record(
                 connection,
                 guild_id=guild_id,
                 actor_id=actor_id,
                 action="resource.remove",
-                detail=f"#{removed.id} {removed.name}: {removed.url}",
+                data={"resource": removed.id, "name": removed.name, "url": removed.url},
                 now=now,
             )
         return removed
-
-    async def delete_guild(self, guild_id: int) -> None:
-        """Forget every resource of one server (the bot left it)."""
-        async with self._db.transaction() as connection:
-            await connection.execute("DELETE FROM server_resources WHERE guild_id = ?", (guild_id,))

@@ -2,26 +2,26 @@
 
 Every change writes the tip, its /search row and an audit entry in one transaction. Each change also
 bumps the server's generation number (before and after the transaction, so a read made while it was
-open is never kept), which tells the catalog to rebuild that server's tip index.
+open is never kept), which tells the catalog to rebuild that server's tip index. The numbers live on
+this repository, which the bot builds once (`bot.services`).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from weakref import WeakKeyDictionary
 
 import aiosqlite
 
 from bot.clock import from_storage, to_storage
-from bot.content.search import server_tip_document
+from bot.content.search import SearchDocument
 from bot.db import audit
 from bot.db.database import Database
 from bot.db.search_index import index_server_document, unindex_server_document
-from bot.suggestions import TipDraft, card_id
+from bot.domain.curation import Credit, ServerTip
+from bot.domain.suggestions import TipDraft, card_id, summary_of
 
 _SELECT_ONE = (
     "SELECT id, guild_id, title, body, source_url, credit_user_id, credit_name, created_by, created_at, "
@@ -31,34 +31,20 @@ _SELECT_ALL = (
     "SELECT id, guild_id, title, body, source_url, credit_user_id, credit_name, created_by, created_at, "
     "updated_at FROM server_tips WHERE guild_id = ? ORDER BY id"
 )
-
-_generations: WeakKeyDictionary[Database, dict[int, int]] = WeakKeyDictionary()
-
-
-@dataclass(frozen=True, slots=True)
-class ServerTip:
-    id: int
-    guild_id: int
-    title: str
-    body: str
-    source_url: str | None
-    credit_user_id: int | None
-    credit_name: str | None
-    created_by: int | None
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def card_id(self) -> str:
-        return card_id(self.id)
+_EVERY_SERVER = -1  # a counter key no server has: moves every server's generation on
 
 
-@dataclass(frozen=True, slots=True)
-class Credit:
-    """The member a tip is credited to (only when they asked for credit)."""
-
-    user_id: int
-    name: str
+def server_tip_document(*, guild_id: int, tip_id: int, title: str, body: str) -> SearchDocument:
+    """A server's own tip, searchable only in that server."""
+    return SearchDocument(
+        kind="server-tip",
+        ref=card_id(tip_id),
+        title=title,
+        aliases="",
+        summary=summary_of(body),
+        body=body,
+        guild_id=guild_id,
+    )
 
 
 def _from_row(row: Any) -> ServerTip:
@@ -76,44 +62,6 @@ def _from_row(row: Any) -> ServerTip:
     )
 
 
-_EVERY_SERVER = -1  # a counter key no server has: moves every server's generation on
-
-
-def generation(database: Database, guild_id: int) -> int:
-    """A number that grows whenever the server's tips may have changed."""
-    counters = _generations.get(database, {})
-    return counters.get(_EVERY_SERVER, 0) + counters.get(guild_id, 0)
-
-
-def _bump(database: Database, guild_ids: set[int] | int) -> None:
-    counters = _generations.setdefault(database, {})
-    for guild_id in [guild_ids] if isinstance(guild_ids, int) else guild_ids:
-        counters[guild_id] = counters.get(guild_id, 0) + 1
-
-
-def tips_changed(database: Database, guild_id: int | None = None) -> None:
-    """Tell the catalog that tips changed outside this repository (None: in any server).
-
-    For code that writes ``server_tips`` with its own SQL, e.g. /privacy delete clearing credit names.
-    """
-    _bump(database, _EVERY_SERVER if guild_id is None else guild_id)
-
-
-@asynccontextmanager
-async def changing_tips(database: Database, guild_id: int) -> AsyncIterator[aiosqlite.Connection]:
-    """A transaction that may change the server's tips; the catalog re-reads them afterwards."""
-    _bump(database, guild_id)
-    try:
-        async with database.transaction() as connection:
-            yield connection
-    finally:
-        _bump(database, guild_id)
-
-
-def _detail(tip_id: int, title: str) -> str:
-    return f"#{tip_id} “{title}”"
-
-
 async def insert_tip(
     connection: aiosqlite.Connection,
     *,
@@ -124,7 +72,8 @@ async def insert_tip(
     credit: Credit | None = None,
     action: str = "tip.add",
 ) -> int:
-    """Add a tip inside the caller's transaction (see ``changing_tips``): row, search row, audit."""
+    """Add a tip inside the caller's transaction (see ``ServerTipsRepository.changing``): row, search
+    row, audit."""
     stamp = to_storage(now)
     cursor = await connection.execute(
         "INSERT INTO server_tips (guild_id, title, body, source_url, credit_user_id, credit_name, "
@@ -147,21 +96,34 @@ async def insert_tip(
     await index_server_document(
         connection, server_tip_document(guild_id=guild_id, tip_id=tip_id, title=draft.title, body=draft.body)
     )
-    detail = _detail(tip_id, draft.title)
-    if credit is not None:
-        detail += " (credited to the member who suggested it)"
-    await audit.record(
-        connection, guild_id=guild_id, actor_id=actor_id, action=action, detail=detail, now=now
-    )
+    data = {"tip": tip_id, "title": draft.title, "credited": credit is not None}
+    await audit.record(connection, guild_id=guild_id, actor_id=actor_id, action=action, data=data, now=now)
     return tip_id
 
 
 class ServerTipsRepository:
     def __init__(self, database: Database) -> None:
         self._db = database
+        self._generations: dict[int, int] = {}
 
     def generation(self, guild_id: int) -> int:
-        return generation(self._db, guild_id)
+        """A number that grows whenever the server's tips may have changed."""
+        return self._generations.get(_EVERY_SERVER, 0) + self._generations.get(guild_id, 0)
+
+    def changed(self, guild_id: int | None = None) -> None:
+        """Tips changed outside this repository (None: in any server), e.g. credit names erased."""
+        key = _EVERY_SERVER if guild_id is None else guild_id
+        self._generations[key] = self._generations.get(key, 0) + 1
+
+    @asynccontextmanager
+    async def changing(self, guild_id: int) -> AsyncIterator[aiosqlite.Connection]:
+        """A transaction that may change the server's tips; the catalog re-reads them afterwards."""
+        self.changed(guild_id)
+        try:
+            async with self._db.transaction() as connection:
+                yield connection
+        finally:
+            self.changed(guild_id)
 
     async def list(self, guild_id: int) -> list[ServerTip]:
         """The server's tips, oldest first."""
@@ -173,14 +135,8 @@ class ServerTipsRepository:
         rows = list(await self._db.connection.execute_fetchall(_SELECT_ONE, (guild_id, tip_id)))
         return _from_row(rows[0]) if rows else None
 
-    async def count(self, guild_id: int) -> int:
-        rows = await self._db.connection.execute_fetchall(
-            "SELECT count(*) FROM server_tips WHERE guild_id = ?", (guild_id,)
-        )
-        return int(next(iter(rows))[0])
-
     async def add(self, guild_id: int, draft: TipDraft, *, actor_id: int, now: datetime) -> ServerTip:
-        async with changing_tips(self._db, guild_id) as connection:
+        async with self.changing(guild_id) as connection:
             tip_id = await insert_tip(connection, guild_id=guild_id, draft=draft, actor_id=actor_id, now=now)
         tip = await self.get(guild_id, tip_id)
         if tip is None:
@@ -191,7 +147,7 @@ class ServerTipsRepository:
         self, guild_id: int, tip_id: int, draft: TipDraft, *, actor_id: int, now: datetime
     ) -> ServerTip | None:
         """Replace a tip's title, body and source; None (and nothing written) if it is not this server's."""
-        async with changing_tips(self._db, guild_id) as connection:
+        async with self.changing(guild_id) as connection:
             cursor = await connection.execute(
                 "UPDATE server_tips SET title = ?, body = ?, source_url = ?, updated_at = ? "
                 "WHERE guild_id = ? AND id = ?",
@@ -208,14 +164,14 @@ class ServerTipsRepository:
                 guild_id=guild_id,
                 actor_id=actor_id,
                 action="tip.edit",
-                detail=_detail(tip_id, draft.title),
+                data={"tip": tip_id, "title": draft.title},
                 now=now,
             )
         return await self.get(guild_id, tip_id)
 
     async def remove(self, guild_id: int, tip_id: int, *, actor_id: int, now: datetime) -> ServerTip | None:
         """Delete a tip; returns what was deleted, or None (nothing written) if it is not this server's."""
-        async with changing_tips(self._db, guild_id) as connection:
+        async with self.changing(guild_id) as connection:
             rows = list(await connection.execute_fetchall(_SELECT_ONE, (guild_id, tip_id)))
             if not rows:
                 return None
@@ -227,15 +183,7 @@ class ServerTipsRepository:
                 guild_id=guild_id,
                 actor_id=actor_id,
                 action="tip.remove",
-                detail=_detail(tip_id, removed.title),
+                data={"tip": tip_id, "title": removed.title},
                 now=now,
             )
         return removed
-
-    async def delete_guild(self, guild_id: int) -> None:
-        """The bot left the server for good: forget its tips and their search rows."""
-        async with changing_tips(self._db, guild_id) as connection:
-            await connection.execute("DELETE FROM server_tips WHERE guild_id = ?", (guild_id,))
-            await connection.execute(
-                "DELETE FROM search_index WHERE guild_id = ? AND kind = 'server-tip'", (guild_id,)
-            )

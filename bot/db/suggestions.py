@@ -7,17 +7,23 @@ while it is still pending, so two moderators pressing at once cannot both decide
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from bot.clock import from_storage, to_storage
 from bot.db import audit
 from bot.db.database import Database
-from bot.db.server_tips import Credit, changing_tips, insert_tip
-from bot.suggestions import DAILY_LIMIT, TipDraft, next_allowed, window_start
-
-Status = Literal["pending", "approved", "rejected"]
+from bot.db.server_tips import ServerTipsRepository, insert_tip
+from bot.domain.curation import Credit
+from bot.domain.suggestions import (
+    DAILY_LIMIT,
+    AlreadyDecided,
+    LimitReached,
+    Suggestion,
+    TipDraft,
+    next_allowed,
+    window_start,
+)
 
 _SELECT_ONE = (
     "SELECT id, guild_id, user_id, title, body, source_url, credit_name, status, review_channel_id, "
@@ -28,45 +34,6 @@ _SELECT_PENDING = (
     "review_message_id, reviewer_id, reason, tip_id, created_at, decided_at FROM tip_suggestions "
     "WHERE guild_id = ? AND status = 'pending' ORDER BY id LIMIT ?"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Suggestion:
-    id: int
-    guild_id: int
-    user_id: int | None  # None once the member erased their data
-    title: str
-    body: str
-    source_url: str | None
-    credit_name: str | None  # set only when the member asked to be credited by name
-    status: Status
-    review_channel_id: int | None
-    review_message_id: int | None
-    reviewer_id: int | None
-    reason: str | None
-    tip_id: int | None
-    created_at: datetime
-    decided_at: datetime | None
-
-    @property
-    def draft(self) -> TipDraft:
-        return TipDraft(self.title, self.body, self.source_url)
-
-
-class LimitReached(Exception):
-    """The member has made DAILY_LIMIT suggestions in this server in the last 24 hours."""
-
-    def __init__(self, again_at: datetime) -> None:
-        super().__init__(f"limit reached until {again_at.isoformat()}")
-        self.again_at = again_at
-
-
-class AlreadyDecided(Exception):
-    """Someone decided on the suggestion first (or it no longer exists)."""
-
-    def __init__(self, suggestion: Suggestion | None) -> None:
-        super().__init__("the suggestion was already decided")
-        self.suggestion = suggestion
 
 
 def _from_row(row: Any) -> Suggestion:
@@ -91,8 +58,9 @@ def _from_row(row: Any) -> Suggestion:
 
 
 class SuggestionsRepository:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, server_tips: ServerTipsRepository) -> None:
         self._db = database
+        self._server_tips = server_tips  # approving adds a server tip in the same transaction
 
     async def get(self, suggestion_id: int) -> Suggestion | None:
         rows = list(await self._db.connection.execute_fetchall(_SELECT_ONE, (suggestion_id,)))
@@ -179,7 +147,7 @@ class SuggestionsRepository:
 
         The tip credits the member only when they asked for credit. Raises AlreadyDecided otherwise.
         """
-        async with changing_tips(self._db, guild_id) as connection:
+        async with self._server_tips.changing(guild_id) as connection:
             current = await self._decided(connection, suggestion_id)
             if current is None or current.guild_id != guild_id or current.status != "pending":
                 raise AlreadyDecided(current)
@@ -202,13 +170,12 @@ class SuggestionsRepository:
                 "WHERE id = ? AND status = 'pending'",
                 (reviewer_id, tip_id, to_storage(now), suggestion_id),
             )
-            detail = f"suggestion #{suggestion_id} → tip #{tip_id}" + (" (edited)" if edited else "")
             await audit.record(
                 connection,
                 guild_id=guild_id,
                 actor_id=reviewer_id,
                 action="suggestion.approve",
-                detail=detail,
+                data={"suggestion": suggestion_id, "tip": tip_id, "edited": edited is not None},
                 now=now,
             )
             decided = await self._read(connection, suggestion_id)
@@ -231,12 +198,8 @@ class SuggestionsRepository:
                 guild_id=guild_id,
                 actor_id=reviewer_id,
                 action="suggestion.reject",
-                detail=f"suggestion #{suggestion_id}" + (f": {reason}" if reason else ""),
+                data={"suggestion": suggestion_id, "reason": reason or None},
                 now=now,
             )
             decided = await self._read(connection, suggestion_id)
         return decided
-
-    async def delete_guild(self, guild_id: int) -> None:
-        async with self._db.transaction() as connection:
-            await connection.execute("DELETE FROM tip_suggestions WHERE guild_id = ?", (guild_id,))

@@ -7,29 +7,14 @@ schedule by moving its `next_post_at` forward before it posts, so a crash never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
 from datetime import datetime, time
 from typing import Any, cast
 
 from bot.clock import from_storage, to_storage
 from bot.db import audit
 from bot.db.database import Database
-from bot.tip_posts import Cadence, Cadenced, Source
-
-
-@dataclass(frozen=True, slots=True)
-class TipSchedule:
-    guild_id: int
-    channel_id: int
-    rule: Cadenced
-    source: Source
-    next_post_at: datetime | None
-    paused_reason: str | None
-    last_posted_at: datetime | None
-
-    @property
-    def paused(self) -> bool:
-        return self.paused_reason is not None
+from bot.domain.tip_posts import Cadence, Cadenced, PauseReason, PostFailed, Source, TipSchedule
 
 
 def _optional_time(text: str | None) -> datetime | None:
@@ -37,6 +22,7 @@ def _optional_time(text: str | None) -> datetime | None:
 
 
 def _from_row(row: Any) -> TipSchedule:
+    detail = row["paused_detail"]
     return TipSchedule(
         guild_id=row["guild_id"],
         channel_id=row["channel_id"],
@@ -48,17 +34,23 @@ def _from_row(row: Any) -> TipSchedule:
         ),
         source=cast(Source, row["source"]),
         next_post_at=_optional_time(row["next_post_at"]),
-        paused_reason=row["paused_reason"],
+        paused_reason=cast(PauseReason | None, row["paused_reason"]),
+        paused_detail=json.loads(detail) if detail is not None else None,
         last_posted_at=_optional_time(row["last_posted_at"]),
     )
 
 
-def describe(schedule: TipSchedule) -> str:
-    """One line for the audit log."""
-    return (
-        f"channel {schedule.channel_id}, {schedule.rule.describe()} {schedule.rule.zone}, "
-        f"tips from {schedule.source}"
-    )
+def audit_data(schedule: TipSchedule) -> dict[str, Any]:
+    """The facts of a schedule for the audit log."""
+    rule = schedule.rule
+    return {
+        "channel": schedule.channel_id,
+        "cadence": rule.cadence,
+        "at": rule.at.strftime("%H:%M"),
+        "weekday": rule.weekday,
+        "zone": rule.zone,
+        "source": schedule.source,
+    }
 
 
 class TipScheduleRepository:
@@ -72,13 +64,6 @@ class TipScheduleRepository:
             )
         )
         return _from_row(rows[0]) if rows else None
-
-    async def active(self) -> list[TipSchedule]:
-        """Every schedule that is not paused, soonest first."""
-        rows = await self._db.connection.execute_fetchall(
-            "SELECT * FROM tip_schedules WHERE next_post_at IS NOT NULL ORDER BY next_post_at"
-        )
-        return [_from_row(row) for row in rows]
 
     async def earliest(self) -> datetime | None:
         rows = list(
@@ -108,16 +93,16 @@ class TipScheduleRepository:
         now: datetime,
     ) -> TipSchedule:
         """Create or replace the server's schedule (and resume it if it was paused), audited."""
-        schedule = TipSchedule(guild_id, channel_id, rule, source, next_post_at, None, None)
+        schedule = TipSchedule(guild_id, channel_id, rule, source, next_post_at, None, None, None)
         async with self._db.transaction() as connection:
             await connection.execute(
                 "INSERT INTO tip_schedules (guild_id, channel_id, cadence, post_time, weekday, timezone, "
-                "source, next_post_at, paused_reason, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) "
+                "source, next_post_at, paused_reason, paused_detail, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?) "
                 "ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, "
                 "cadence = excluded.cadence, post_time = excluded.post_time, weekday = excluded.weekday, "
                 "timezone = excluded.timezone, source = excluded.source, "
-                "next_post_at = excluded.next_post_at, paused_reason = NULL, "
+                "next_post_at = excluded.next_post_at, paused_reason = NULL, paused_detail = NULL, "
                 "updated_at = excluded.updated_at",
                 (
                     guild_id,
@@ -141,11 +126,11 @@ class TipScheduleRepository:
                 guild_id=guild_id,
                 actor_id=actor_id,
                 action="schedule.set",
-                detail=describe(schedule),
+                data=audit_data(schedule),
                 now=now,
             )
         last = _optional_time(rows[0]["last_posted_at"]) if rows else None
-        return TipSchedule(guild_id, channel_id, rule, source, next_post_at, None, last)
+        return TipSchedule(guild_id, channel_id, rule, source, next_post_at, None, None, last)
 
     async def remove(self, guild_id: int, *, actor_id: int, now: datetime) -> TipSchedule | None:
         """Turn the server's schedule off, audited. None (and nothing written) when there was none."""
@@ -164,7 +149,7 @@ class TipScheduleRepository:
                 guild_id=guild_id,
                 actor_id=actor_id,
                 action="schedule.off",
-                detail=describe(removed),
+                data=audit_data(removed),
                 now=now,
             )
         return removed
@@ -179,14 +164,16 @@ class TipScheduleRepository:
             return cursor.rowcount == 1
 
     async def pause(
-        self, guild_id: int, *, channel_id: int, reason: str, actor_id: int | None, now: datetime
+        self, guild_id: int, *, channel_id: int, failure: PostFailed, actor_id: int | None, now: datetime
     ) -> bool:
-        """Pause the schedule after a failed post, keeping why; audited. False if it changed meanwhile."""
+        """Pause the schedule after a failed post, keeping why (its code and facts); audited. False if
+        it changed meanwhile."""
+        detail = json.dumps(dict(failure.data), ensure_ascii=False)
         async with self._db.transaction() as connection:
             cursor = await connection.execute(
-                "UPDATE tip_schedules SET next_post_at = NULL, paused_reason = ?, updated_at = ? "
-                "WHERE guild_id = ? AND channel_id = ? AND next_post_at IS NOT NULL",
-                (reason, to_storage(now), guild_id, channel_id),
+                "UPDATE tip_schedules SET next_post_at = NULL, paused_reason = ?, paused_detail = ?, "
+                "updated_at = ? WHERE guild_id = ? AND channel_id = ? AND next_post_at IS NOT NULL",
+                (failure.reason, detail, to_storage(now), guild_id, channel_id),
             )
             if cursor.rowcount != 1:
                 return False
@@ -195,7 +182,7 @@ class TipScheduleRepository:
                 guild_id=guild_id,
                 actor_id=actor_id,
                 action="schedule.paused",
-                detail=reason,
+                data={"reason": failure.reason, **failure.data},
                 now=now,
             )
         return True
@@ -245,6 +232,6 @@ class TipScheduleRepository:
                     guild_id=guild_id,
                     actor_id=posted_by,
                     action="schedule.post_now",
-                    detail=f"tip {card_id} in channel {channel_id}",
+                    data={"card": card_id, "channel": channel_id},
                     now=now,
                 )

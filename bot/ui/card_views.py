@@ -1,8 +1,8 @@
 """Card messages and their components: Share in channel, Another tip, the fact browser, suggestions.
 
 Every component here is a ``DynamicItem``: its ``custom_id`` carries all the state it needs (which
-card), so it keeps working on messages sent before a restart. The cogs register them in ``cog_load``
-with ``register_card_components``.
+card), so it keeps working on messages sent before a restart. The bot registers them at start
+(`bot.ui.components`); each asks the catalog service and renders the answer.
 
 discord.py only logs exceptions raised in a dynamic item's callback, so each callback runs through
 ``run_component``: the member gets the same friendly message or reference as anywhere else.
@@ -12,26 +12,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
+from typing import Any, Self
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
-from bot.content.catalog import HasContent, catalog_for
+from bot.content.loader import ContentLibrary
 from bot.content.models import TOPICS, Card, CardKind
 from bot.content.ranking import CardIndex, choices
-from bot.errors import UserFacingError
-from bot.ui.cards import EMBED_FIELD_VALUE_LIMIT, FACT_COLOUR, card_embed, crisis_text, escape_mentions
+from bot.errors import Refusal
+from bot.services import services_of
+from bot.ui.cards import EMBED_FIELD_VALUE_LIMIT, FACT_COLOUR, card_embed, crisis_text
+from bot.ui.text import clip_typed, escape_mentions
 from bot.ui.views import run_component
-
-if TYPE_CHECKING:
-    from bot.content.loader import ContentLibrary
 
 SHARE_LABEL = "Share in channel"
 SHARED_LABEL = "Shared"
 ANOTHER_TIP_LABEL = "Another tip"
-TIPS_COG = "Tips"  # the cog that keeps the tip rotation; Another tip asks it for the next tip
 
 BROWSE_TITLE = "Fact cards by topic"
 BROWSE_DESCRIPTION = "Choose a card from the menu; only you will see it. Cards are grouped by topic."
@@ -47,16 +44,8 @@ _CARD_ID = r"(?P<id>[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)"
 _KIND = r"(?P<kind>fact|tip)"
 
 
-@runtime_checkable
-class TipRotator(Protocol):
-    """What the Tips cog offers the Another tip button."""
-
-    async def show_another_tip(self, interaction: discord.Interaction[Any], current_id: str) -> None: ...
-
-
-def _source(interaction: discord.Interaction[Any]) -> HasContent:
-    client: HasContent = interaction.client
-    return client
+def _library(interaction: discord.Interaction[Any]) -> ContentLibrary:
+    return services_of(interaction.client).catalog.library
 
 
 def crisis_lines_for(card: Card, library: ContentLibrary) -> str | None:
@@ -81,7 +70,7 @@ def card_view(card: Card, *, in_server: bool, shared: bool = False) -> discord.u
 
 async def send_card(interaction: discord.Interaction[Any], card: Card) -> None:
     """Answer with the card, privately, with its buttons."""
-    embed = render_card(card, _source(interaction).content)
+    embed = render_card(card, _library(interaction))
     view = card_view(card, in_server=interaction.guild_id is not None)
     await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
@@ -93,22 +82,14 @@ def autocomplete_choices(index: CardIndex, typed: str) -> list[app_commands.Choi
 
 async def edit_to_card(interaction: discord.Interaction[Any], card: Card) -> None:
     """Replace the card a button was pressed on with another one (Another tip)."""
-    embed = render_card(card, _source(interaction).content)
+    embed = render_card(card, _library(interaction))
     view = card_view(card, in_server=interaction.guild_id is not None)
     await interaction.response.edit_message(embed=embed, view=view)
 
 
-def quote_typed(text: str, limit: int = 100) -> str:
-    """What a member typed, safe to echo: one line, no mentions, no Markdown, at most ``limit`` chars."""
-    one_line = " ".join(text.split())
-    if len(one_line) > limit:
-        one_line = one_line[: limit - 1].rstrip() + "…"
-    return discord.utils.escape_markdown(escape_mentions(one_line))
-
-
 def unknown_card_text(typed: str, suggestions: Sequence[Card]) -> str:
     """“No card called X.” with the closest names."""
-    text = f"No card called “{quote_typed(typed)}”."
+    text = f"No card called “{clip_typed(typed)}”."
     if suggestions:
         names = [f"**{escape_mentions(card.title)}**" for card in suggestions]
         listing = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
@@ -213,11 +194,7 @@ def browse_view(facts: Sequence[Card]) -> discord.ui.View:
 
 
 async def _card_or_error(interaction: discord.Interaction[Any], kind: CardKind, card_id: str) -> Card:
-    card = await catalog_for(_source(interaction)).card(interaction.guild_id, kind, card_id)
-    if card is None:
-        command = "/fact" if kind == "fact" else "/tip"
-        raise UserFacingError(f"That card is no longer available. Run `{command}` to find another.")
-    return card
+    return await services_of(interaction.client).catalog.card(interaction.guild_id, kind, card_id)
 
 
 def _matched_kind(match: re.Match[str]) -> CardKind:
@@ -260,21 +237,16 @@ class ShareButton(
         card = await _card_or_error(interaction, self.kind, self.card_id)
         channel = interaction.channel
         if interaction.guild_id is None or not isinstance(channel, discord.abc.Messageable):
-            raise UserFacingError("Sharing works in a server channel. This card stays private here.")
+            raise Refusal("share.server_only")
         if not _can_send(interaction, interaction.permissions):
             # Latch does not post for a member where they could not post themselves.
-            raise UserFacingError(
-                "You can't send messages in this channel, so I won't share there for you. "
-                "Try a channel where you can post."
-            )
+            raise Refusal("share.member_cannot_post")
         bot_permissions = interaction.app_permissions
         if not (_can_send(interaction, bot_permissions) and bot_permissions.embed_links):
-            raise UserFacingError(
-                "I can't post in this channel: I need the Send Messages and Embed Links permissions "
-                "here. A server admin can grant them, or share the card in another channel."
-            )
-        library = _source(interaction).content
-        await channel.send(embed=render_card(card, library), allowed_mentions=discord.AllowedMentions.none())
+            raise Refusal("share.bot_cannot_post")
+        await channel.send(
+            embed=render_card(card, _library(interaction)), allowed_mentions=discord.AllowedMentions.none()
+        )
         await interaction.response.edit_message(view=card_view(card, in_server=True, shared=True))
         await interaction.followup.send(
             f"Shared in <#{interaction.channel_id}>. Your name is not shown on the shared card.",
@@ -308,11 +280,10 @@ class AnotherTipButton(
         await run_component(interaction, "the Another tip button", self._another)
 
     async def _another(self, interaction: discord.Interaction[Any]) -> None:
-        client = interaction.client
-        rotator = client.get_cog(TIPS_COG) if isinstance(client, commands.Bot) else None
-        if not isinstance(rotator, TipRotator):
-            raise RuntimeError(f"the {TIPS_COG} cog is not loaded")
-        await rotator.show_another_tip(interaction, self.current_id)
+        """Replace the shown tip with the next one in the member's rotation, never the same."""
+        catalog = services_of(interaction.client).catalog
+        card = await catalog.next_tip(interaction.guild_id, interaction.user.id, after=self.current_id)
+        await edit_to_card(interaction, card)
 
 
 class OpenCardButton(
@@ -380,7 +351,7 @@ class FactMenu(
     async def _open(self, interaction: discord.Interaction[Any]) -> None:
         values = self.item.values
         if not values:
-            raise UserFacingError("Choose a fact from the menu.")
+            raise Refusal("browse.choose_fact")
         card = await _card_or_error(interaction, "fact", values[0])
         await send_card(interaction, card)
 
@@ -391,8 +362,3 @@ CARD_COMPONENTS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     OpenCardButton,
     FactMenu,
 )
-
-
-def register_card_components(bot: discord.Client) -> None:
-    """Make the card buttons and menus answer, including on messages sent before a restart."""
-    bot.add_dynamic_items(*CARD_COMPONENTS)

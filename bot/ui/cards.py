@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote, urlsplit
 
 import discord
 
+from bot.catalog.service import ServerTipCard
 from bot.content.models import GLOBAL_REGION, Card, Resource, Source
+from bot.ui.text import escape_mentions, safe
 
 # Discord embed limits (DESIGN.md §7).
 EMBED_TITLE_LIMIT = 256
@@ -44,18 +45,12 @@ REGION_LABELS = {
     "NZ": "New Zealand",
 }
 
-# Where a zero-width space breaks a mention: after "<" in <@id>, <@!id>, <@&id>, <#id>, and after "@" in
-# @everyone and @here. Zero-width matches, so "<@here" gets both.
-_MENTION_BREAK = re.compile(r"(?<=<)(?=[@#])|(?<=@)(?=everyone|here)", re.IGNORECASE)
+FROM_MODERATORS = "From this server's moderators"
+NOT_FROM_LIBRARY = "not from the Latch library"
 
 
 class SourcesTooLong(ValueError):
     """The sources cannot fit in one embed field even with shortened titles."""
-
-
-def escape_mentions(text: str) -> str:
-    """Break every mention with a zero-width space so Discord shows it as plain text."""
-    return _MENTION_BREAK.sub("\u200b", text)
 
 
 def _link_text(title: str) -> str:
@@ -102,14 +97,31 @@ def sources_value(sources: Sequence[Source], *, limit: int = EMBED_FIELD_VALUE_L
     return _sources_lines(sources, low)
 
 
+def server_tip_sources(card: ServerTipCard) -> tuple[Source, ...]:
+    """Where a server's tip comes from: its moderators (linking to the server), with the member who
+    suggested it when they asked for credit, then its source link if it has one."""
+    server, *links = card.sources
+    credit = f", suggested by {card.credit_name}" if card.credit_name else ""
+    if links:
+        title = FROM_MODERATORS + credit
+    else:
+        title = f"Shared by this server's moderators{credit}; {NOT_FROM_LIBRARY}"
+    return (Source(title=title, url=server.url), *links)
+
+
 def card_embed(card: Card, *, crisis_lines: str | None) -> discord.Embed:
-    """Render a card. Sensitive cards always carry crisis lines (the default text if none are given)."""
+    """Render a card. Sensitive cards always carry crisis lines (the default text if none are given).
+
+    A server's own tip is shown as its moderators typed it, with its attribution as its sources.
+    """
+    from_server = isinstance(card, ServerTipCard)
     embed = discord.Embed(
         title=escape_mentions(card.title),
-        description=escape_mentions(card.body),
+        description=safe(card.body) if from_server else escape_mentions(card.body),
         colour=FACT_COLOUR if card.kind == "fact" else TIP_COLOUR,
     )
-    embed.add_field(name=SOURCES_FIELD, value=sources_value(card.sources), inline=False)
+    sources = server_tip_sources(card) if isinstance(card, ServerTipCard) else card.sources
+    embed.add_field(name=SOURCES_FIELD, value=sources_value(sources), inline=False)
     if card.sensitive:
         embed.add_field(
             name=CRISIS_FIELD, value=escape_mentions(crisis_lines or DEFAULT_CRISIS_TEXT), inline=False

@@ -1,19 +1,39 @@
-"""Embeds for /curate settings and /curate audit."""
+"""Embeds for /curate settings and /curate audit: settings and changes in words, people and channels as
+mentions (the client never pings: mentions only render)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import discord
 
-from bot.db.audit import AuditEntry
-from bot.db.guild_settings import GuildSettings
-from bot.ui.cards import escape_mentions
+from bot.content.models import RESOURCE_TOPICS
+from bot.domain.curation import AuditEntry, GuildSettings
+from bot.domain.resources import region_label
+from bot.errors import Refusal
+from bot.ui.messages import refusal_text
+from bot.ui.text import safe, timestamp
 
 CURATE_COLOUR = discord.Colour(0x5865F2)
 
+SETTING_LABELS = {
+    "review_channel_id": "review channel",
+    "mod_role_id": "moderator role",
+    "timezone": "time zone",
+    "region": "region",
+    "allow_channel_reminders": "reminders in channels",
+    "allow_invites": "Discord invite links",
+}
+SOURCE_LABELS = {
+    "library": "Latch's tip library",
+    "server": "this server's own tips",
+    "both": "Latch's tips and this server's own",
+}
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
-def _yes_no(value: bool) -> str:
+
+def _on_off(value: bool) -> str:
     return "on" if value else "off"
 
 
@@ -28,17 +48,95 @@ def settings_embed(settings: GuildSettings) -> discord.Embed:
     embed.add_field(name="Time zone", value=settings.timezone, inline=True)
     embed.add_field(name="Region for /resources", value=settings.region, inline=True)
     embed.add_field(
-        name="Reminders in channels", value=_yes_no(settings.allow_channel_reminders), inline=True
+        name="Reminders in channels", value=_on_off(settings.allow_channel_reminders), inline=True
     )
-    embed.add_field(name="Discord invite links", value=_yes_no(settings.allow_invites), inline=True)
+    embed.add_field(name="Discord invite links", value=_on_off(settings.allow_invites), inline=True)
     return embed
 
 
+def setting_value(name: str, value: Any) -> str:
+    """A setting's value as the settings embed shows it."""
+    if value is None:
+        return "not set"
+    if name == "review_channel_id":
+        return f"<#{value}>"
+    if name == "mod_role_id":
+        return f"<@&{value}>"
+    if isinstance(value, bool):
+        return _on_off(value)
+    if name == "region":
+        return region_label(str(value))
+    return safe(str(value), 60)
+
+
+def cadence_text(cadence: str, at: str, weekday: int | None) -> str:
+    """ "every day at 09:00", "on weekdays at 09:00", "every Monday at 09:00"."""
+    if cadence == "daily":
+        return f"every day at {at}"
+    if cadence == "weekdays":
+        return f"on weekdays at {at}"
+    return f"every {WEEKDAY_NAMES[weekday or 0]} at {at}"
+
+
+def _title(data: Mapping[str, Any], key: str = "title") -> str:
+    return f"“{safe(str(data.get(key, '')), 80)}”"
+
+
+def _schedule(data: Mapping[str, Any]) -> str:
+    when = cadence_text(str(data.get("cadence")), str(data.get("at")), data.get("weekday"))
+    source = SOURCE_LABELS.get(str(data.get("source")), "tips")
+    return f"{when} ({safe(str(data.get('zone', '')), 40)}) in <#{data.get('channel')}>, from {source}"
+
+
+def audit_text(entry: AuditEntry) -> str:
+    """What the entry's change was, in words."""
+    data = entry.data
+    action = entry.action
+    if "text" in data and len(data) == 1:  # written before entries kept their facts
+        return safe(str(data["text"]), 300)
+    if action == "tip.add":
+        credit = " (credited to the member who suggested it)" if data.get("credited") else ""
+        return f"added tip #{data.get('tip')} {_title(data)}{credit}"
+    if action == "tip.edit":
+        return f"edited tip #{data.get('tip')} {_title(data)}"
+    if action == "tip.remove":
+        return f"removed tip #{data.get('tip')} {_title(data)}"
+    if action == "suggestion.approve":
+        edited = " after editing it" if data.get("edited") else ""
+        return f"approved suggestion #{data.get('suggestion')} as tip #{data.get('tip')}{edited}"
+    if action == "suggestion.reject":
+        reason = data.get("reason")
+        return f"rejected suggestion #{data.get('suggestion')}" + (
+            f": {safe(str(reason), 200)}" if reason else ""
+        )
+    if action == "resource.add":
+        topic = RESOURCE_TOPICS.get(str(data.get("topic")), str(data.get("topic")))
+        region = region_label(str(data.get("region")))
+        return f"added resource #{data.get('resource')} {_title(data, 'name')} ({topic}, {region})"
+    if action == "resource.remove":
+        return f"removed resource #{data.get('resource')} {_title(data, 'name')}"
+    if action == "settings":
+        changes = [
+            f"{SETTING_LABELS.get(name, name)} {setting_value(name, before)} → {setting_value(name, after)}"
+            for name, before, after in data.get("changes", [])
+        ]
+        return "changed " + "; ".join(changes)
+    if action == "schedule.set":
+        return f"scheduled a tip {_schedule(data)}"
+    if action == "schedule.off":
+        return "turned scheduled tips off"
+    if action == "schedule.paused":
+        facts = {key: value for key, value in data.items() if key != "reason"}
+        return "scheduled tips paused: " + refusal_text(Refusal(f"post.{data.get('reason')}", **facts))
+    if action == "schedule.post_now":
+        return f"posted a tip in <#{data.get('channel')}>"
+    return safe(action, 60)
+
+
 def audit_line(entry: AuditEntry) -> str:
-    when = int(entry.created_at.timestamp())
+    when = timestamp(entry.created_at, "f") if entry.created_at is not None else ""
     who = f"<@{entry.actor_id}>" if entry.actor_id is not None else "a member who erased their data"
-    detail = escape_mentions(discord.utils.escape_markdown(entry.detail))[:300]
-    return f"<t:{when}:f> · {who} · `{entry.action}` · {detail}"
+    return f"{when} · {who} {audit_text(entry)}"
 
 
 def audit_embed(entries: Sequence[AuditEntry]) -> discord.Embed:

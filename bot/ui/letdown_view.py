@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import discord
 
 from bot.content.loader import ContentLibrary
-from bot.letdown import (
+from bot.domain.letdown import (
     ROUTINE,
     Action,
     LetdownStep,
@@ -26,11 +26,10 @@ from bot.letdown import (
     step_at,
     unix_seconds,
 )
-from bot.ui.cards import DISCLAIMER, TIP_COLOUR, escape_mentions
+from bot.services import services_of
+from bot.ui.cards import DISCLAIMER, TIP_COLOUR
+from bot.ui.text import escape_mentions
 from bot.ui.views import LatchView, run_component
-
-if TYPE_CHECKING:
-    from bot.app import LatchBot
 
 CUSTOM_ID_PREFIX = "latch:letdown"
 CUSTOM_ID_TEMPLATE = re.compile(rf"{CUSTOM_ID_PREFIX}:(?P<step>\d{{1,3}}):(?P<action>back|next|done)")
@@ -133,12 +132,12 @@ class LetdownButton(
         await run_component(interaction, "/letdown button", self._advance)
 
     async def _advance(self, interaction: discord.Interaction[Any]) -> None:
-        bot = cast("LatchBot", interaction.client)
+        services = services_of(interaction.client)
         target = move(self.step, self.action)
         if target is None:
             await interaction.response.edit_message(content=None, embed=closing_embed(), view=None)
             return
-        embed = step_embed(target, library=bot.content, now=bot.clock.now())
+        embed = step_embed(target, library=services.catalog.library, now=services.clock.now())
         await interaction.response.edit_message(content=None, embed=embed, view=step_view(target))
 
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, Protocol, Self, runtime_checkable
+from typing import Any, Literal, Self
 
 import discord
-from discord.ext import commands
 
 from bot.clock import from_storage
-from bot.errors import UserFacingError
-from bot.reminders.rules import describe, rule_from_json
-from bot.ui.cards import escape_mentions
+from bot.domain.reminders.model import rule_from_json
+from bot.errors import Refusal
+from bot.services import services_of
+from bot.ui.reminder_text import describe
+from bot.ui.text import clip_typed
 from bot.ui.views import run_component
 
 PRIVACY_COLOUR = discord.Colour(0x4F7CAC)
@@ -33,30 +34,41 @@ CONFIRM_TEXT = (
 ERASE_LABEL = "Erase my data"
 KEEP_LABEL = "Cancel"
 KEPT_TEXT = "Nothing was erased."
-NOT_YOURS = "These buttons belong to the member who asked. Run `/privacy delete` yourself."
+EXPORT_ABOUT = "Everything Latch stores about you. Erase it with /privacy delete."
+EXPORT_TEXT = (
+    "Everything Latch stores about you, as JSON. Only you can see this file; "
+    "erase the data with `/privacy delete`."
+)
+NOTHING_ERASED = "Latch had nothing stored about you. Nothing was erased."
+
+# What /privacy delete names each kind of row it touched (plural).
+ERASED_LABELS = {
+    "reminder_deliveries": "reminder delivery records",
+    "reminders": "reminders",
+    "pump_settings": "reminder settings (time zone, last session)",
+    "suggestions": "suggestions (kept, without your name)",
+    "suggestions_reviewed": "suggestions you reviewed (kept, without your name)",
+    "tip_credits": "credits on server tips (removed)",
+    "server_tips": "server tips you added (kept, without your name)",
+    "audit_entries": "audit entries (kept, without your name)",
+}
 
 MAX_LISTED = 10
 MAX_TITLE = 60
 FIELD_LIMIT = 1024
 
-PRIVACY_COG = "Privacy"  # the cog that erases; the Erase button asks it
 
-
-@runtime_checkable
-class MemberEraser(Protocol):
-    """What the Privacy cog offers the Erase button."""
-
-    async def erase_member_data(self, user_id: int) -> str:
-        """Erase everything about the member; the sentence saying what was erased."""
-        ...
+def erase_summary(counts: Mapping[str, int]) -> str:
+    """One sentence per kind of row that was touched, from ``counts`` (kind → rows)."""
+    parts = [f"{count} {ERASED_LABELS.get(kind, kind)}" for kind, count in counts.items() if count]
+    if not parts:
+        return NOTHING_ERASED
+    return "Erased: " + "; ".join(parts) + "."
 
 
 def _plain(text: object, limit: int = MAX_TITLE) -> str:
     """User text, one line, no mentions or Markdown, at most ``limit`` characters."""
-    one_line = " ".join(str(text).split())
-    if len(one_line) > limit:
-        one_line = one_line[: limit - 1].rstrip() + "…"
-    return discord.utils.escape_markdown(escape_mentions(one_line))
+    return clip_typed(str(text), limit)
 
 
 def _when(value: object, style: str = "R") -> str:
@@ -154,7 +166,7 @@ def privacy_embed(sections: Mapping[str, Sequence[Mapping[str, Any]]]) -> discor
 
 def _check_owner(interaction: discord.Interaction[Any], user_id: int) -> None:
     if interaction.user.id != user_id:
-        raise UserFacingError(NOT_YOURS)
+        raise Refusal("privacy.not_yours")
 
 
 class ConfirmEraseButton(
@@ -189,12 +201,8 @@ class ConfirmEraseButton(
         if self.action == "keep":
             await interaction.response.edit_message(content=KEPT_TEXT, embed=None, view=None)
             return
-        client = interaction.client
-        eraser = client.get_cog(PRIVACY_COG) if isinstance(client, commands.Bot) else None
-        if not isinstance(eraser, MemberEraser):
-            raise RuntimeError(f"the {PRIVACY_COG} cog is not loaded")
-        summary = await eraser.erase_member_data(self.user_id)
-        await interaction.response.edit_message(content=summary, embed=None, view=None)
+        counts = await services_of(interaction.client).privacy.erase_member(self.user_id)
+        await interaction.response.edit_message(content=erase_summary(counts), embed=None, view=None)
 
 
 def confirm_view(user_id: int) -> discord.ui.View:

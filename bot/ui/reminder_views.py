@@ -2,7 +2,7 @@
 
 The buttons on a reminder are ``DynamicItem``s whose custom_id carries the reminder id and the
 occurrence that followed this one (so Skip skips exactly one, however often it is pressed); they work
-on messages sent before a restart. Their callbacks ask the Pump cog (``ReminderButtons``) to act.
+on messages sent before a restart. Each press asks the reminder service and answers privately.
 """
 
 from __future__ import annotations
@@ -10,30 +10,41 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, runtime_checkable
+from typing import Any, Literal, Self
 
 import discord
-from discord.ext import commands
 
-from bot.errors import UserFacingError
-from bot.reminders.rules import describe
-from bot.ui.cards import TIP_COLOUR, escape_mentions
+from bot.content.models import Card
+from bot.domain.reminders.model import Delivery, Reminder
+from bot.errors import Refusal
+from bot.reminders.dispatcher import OutgoingMessage
+from bot.services import services_of
+from bot.ui.cards import TIP_COLOUR
+from bot.ui.reminder_text import (
+    BUTTONS_FOOTER,
+    LATE_TITLE,
+    LIST_FOOTER,
+    LIST_TITLE,
+    NO_REMINDERS,
+    TITLE,
+    deleted_text,
+    describe,
+    done_text,
+    late_text,
+    not_paused_text,
+    paused_by_button_text,
+    paused_text,
+    reminder_label,
+    reminder_line,
+    resumed_text,
+    skipped_text,
+    snoozed_text,
+    status_text,
+)
+from bot.ui.text import escape_mentions
 from bot.ui.views import LatchView, run_component
 
-if TYPE_CHECKING:
-    from bot.content.models import Card
-    from bot.db.reminders import Delivery, Reminder
-
-PUMP_COG = "Pump"
-TITLE = "Time to pump"
-LATE_TITLE = "Time to pump (late)"
-LIST_TITLE = "Your pumping reminders"
-NO_REMINDERS = (
-    "You have no reminders yet. Start one with `/pump every interval:3h`, "
-    "`/pump at times:06:00, 9:30, 13:00` or `/pump once after:45m`."
-)
 MAX_OPTION_TEXT = 100
 MAX_SELECT_OPTIONS = 25
 
@@ -47,22 +58,9 @@ BUTTON_LABELS: dict[ButtonAction, str] = {
 }
 SNOOZE_MINUTES: dict[ButtonAction, int] = {"snooze10": 10, "snooze30": 30}
 
-PAUSED_REASONS = {
-    "dm_closed": "I couldn't DM you",
-    "channel_gone": "its channel is gone",
-    "no_access": "I can't post in its channel",
-}
-
 ListAction = Literal["pause", "resume", "delete"]
 
-
-def timestamp(instant: datetime, style: str) -> str:
-    return f"<t:{int(instant.timestamp())}:{style}>"
-
-
-def when_text(instant: datetime) -> str:
-    """ "<t:…:t> (<t:…:R>)": each reader sees their own local time."""
-    return f"{timestamp(instant, 't')} ({timestamp(instant, 'R')})"
+REMINDER_BUTTON_PREFIX = "latch:pump:"  # every button on a delivered reminder: prefix, action, id, next
 
 
 def _millis(instant: datetime | None) -> str:
@@ -76,14 +74,6 @@ def millis_to_time(text: str) -> datetime | None:
 # ------------------------------------------------------------------ the reminder message
 
 
-@dataclass(frozen=True, slots=True)
-class ReminderMessage:
-    content: str | None
-    embed: discord.Embed
-    view: discord.ui.View
-    allowed_mentions: discord.AllowedMentions
-
-
 def tip_for(nonce: str, tips: Sequence[Card]) -> Card | None:
     """One tip per occurrence, the same one if the occurrence is re-sent."""
     if not tips:
@@ -94,9 +84,7 @@ def tip_for(nonce: str, tips: Sequence[Card]) -> Card | None:
 def reminder_embed(delivery: Delivery, tip: Card | None) -> discord.Embed:
     embed = discord.Embed(title=LATE_TITLE if delivery.late else TITLE, colour=TIP_COLOUR)
     if delivery.late:
-        embed.description = (
-            f"This was due at {timestamp(delivery.scheduled_for, 't')}; Latch was offline, so it comes late."
-        )
+        embed.description = late_text(delivery.scheduled_for)
     if tip is not None:
         embed.add_field(
             name=f"Letdown tip: {escape_mentions(tip.title)}"[:256],
@@ -105,7 +93,7 @@ def reminder_embed(delivery: Delivery, tip: Card | None) -> discord.Embed:
         )
     footer = describe(delivery.rule, delivery.timezone)
     if delivery.next_fire_at is not None:
-        footer += " · Done, snooze, skip the next one, or pause below."
+        footer += f" · {BUTTONS_FOOTER}"
     embed.set_footer(text=footer[:2048])
     return embed
 
@@ -119,14 +107,14 @@ def reminder_buttons(reminder_id: int, next_fire_at: datetime | None) -> discord
     return view
 
 
-def reminder_message(delivery: Delivery, tips: Sequence[Card]) -> ReminderMessage:
+def reminder_message(delivery: Delivery, tips: Sequence[Card]) -> OutgoingMessage:
     """The message a delivery sends: in a channel it mentions its owner, and only them."""
     embed = reminder_embed(delivery, tip_for(delivery.nonce, tips))
     view = reminder_buttons(delivery.reminder_id, delivery.next_fire_at)
     if delivery.channel_id is None:
-        return ReminderMessage(None, embed, view, discord.AllowedMentions.none())
+        return OutgoingMessage(None, embed, view, discord.AllowedMentions.none())
     owner = discord.Object(delivery.user_id)
-    return ReminderMessage(
+    return OutgoingMessage(
         f"<@{delivery.user_id}>",
         embed,
         view,
@@ -134,28 +122,23 @@ def reminder_message(delivery: Delivery, tips: Sequence[Card]) -> ReminderMessag
     )
 
 
-@runtime_checkable
-class ReminderButtons(Protocol):
-    """What the Pump cog offers the buttons on a reminder."""
-
-    async def press(
-        self,
-        interaction: discord.Interaction[Any],
-        action: ButtonAction,
-        reminder_id: int,
-        next_fire_at: datetime | None,
-    ) -> None: ...
+def _custom_ids(message: discord.Message) -> list[str]:
+    return [
+        child.custom_id
+        for row in message.components
+        if isinstance(row, discord.ActionRow)
+        for child in row.children
+        if isinstance(child, discord.Button) and child.custom_id
+    ]
 
 
-def _actions(interaction: discord.Interaction[Any]) -> ReminderButtons:
-    client = interaction.client
-    cog = client.get_cog(PUMP_COG) if isinstance(client, commands.Bot) else None
-    if not isinstance(cog, ReminderButtons):
-        raise RuntimeError(f"the {PUMP_COG} cog is not loaded")
-    return cog
-
-
-REMINDER_BUTTON_PREFIX = "latch:pump:"  # every button on a delivered reminder: prefix, action, id, next
+def is_reminder_message(message: discord.Message, reminder_id: int) -> bool:
+    """Whether ``message`` carries the buttons of reminder ``reminder_id`` (recovery after a crash)."""
+    marker = f":{reminder_id}:"
+    return any(
+        custom_id.startswith(REMINDER_BUTTON_PREFIX) and marker in custom_id
+        for custom_id in _custom_ids(message)
+    )
 
 
 class ReminderButton(
@@ -186,44 +169,22 @@ class ReminderButton(
         await run_component(interaction, f"the reminder {BUTTON_LABELS[self.action]} button", self._press)
 
     async def _press(self, interaction: discord.Interaction[Any]) -> None:
-        await _actions(interaction).press(interaction, self.action, self.reminder_id, self.next_fire_at)
-
-
-def register_reminder_components(bot: discord.Client) -> None:
-    """Make the reminder buttons answer, including on messages sent before a restart."""
-    bot.add_dynamic_items(ReminderButton)
+        """Only the reminder's owner may press its buttons."""
+        service = services_of(interaction.client).reminders
+        reminder = await service.owned(interaction.user.id, self.reminder_id, pressed=True)
+        if self.action == "done":
+            await service.done(interaction.user.id, reminder)
+            text = done_text(service.clock.now(), 0)
+        elif self.action in SNOOZE_MINUTES:
+            text = snoozed_text(await service.snooze(reminder, SNOOZE_MINUTES[self.action]))
+        elif self.action == "skip":
+            text = skipped_text(await service.skip(reminder, self.next_fire_at))
+        else:
+            text = paused_by_button_text(await service.pause(reminder))
+        await interaction.response.send_message(text, ephemeral=True)
 
 
 # ------------------------------------------------------------------ /pump list
-
-
-def status_text(reminder: Reminder) -> str:
-    if reminder.status == "paused":
-        reason = PAUSED_REASONS.get(reminder.paused_reason or "")
-        return f"⏸ paused ({reason})" if reason else "⏸ paused"
-    if reminder.status == "finished":
-        return "finished"
-    return "active"
-
-
-def reminder_label(reminder: Reminder) -> str:
-    """One line naming a reminder: "#12 every 3 h from 06:00 · Europe/London"."""
-    label = f"#{reminder.id} {describe(reminder.rule, reminder.timezone)}"
-    if reminder.channel_id is not None:
-        label += " · in channel"
-    return label
-
-
-def reminder_line(reminder: Reminder) -> str:
-    parts = [status_text(reminder)]
-    if reminder.status == "active":
-        if reminder.next_fire_at is not None:
-            parts.append(f"next {when_text(reminder.next_fire_at)}")
-        if reminder.snoozed_until is not None:
-            parts.append(f"snoozed until {when_text(reminder.snoozed_until)}")
-    if reminder.channel_id is not None:
-        parts.append(f"in <#{reminder.channel_id}>")
-    return " · ".join(parts)
 
 
 def reminders_embed(reminders: Sequence[Reminder]) -> discord.Embed:
@@ -232,20 +193,29 @@ def reminders_embed(reminders: Sequence[Reminder]) -> discord.Embed:
         embed.add_field(
             name=reminder_label(reminder)[:256], value=reminder_line(reminder)[:1024], inline=False
         )
-    embed.set_footer(text="Choose a reminder below, then pause, resume or delete it.")
+    embed.set_footer(text=LIST_FOOTER)
     return embed
 
 
-OnListAction = Callable[[discord.Interaction[Any], ListAction, int], Awaitable[None]]
+async def apply_action(interaction: discord.Interaction[Any], action: ListAction, reminder: Reminder) -> str:
+    """Pause, resume or delete one of the member's reminders; what happened, in words."""
+    service = services_of(interaction.client).reminders
+    if action == "pause":
+        return paused_text(reminder, await service.pause(reminder))
+    if action == "resume":
+        if reminder.status != "paused":
+            return not_paused_text(reminder)
+        return resumed_text(reminder, await service.resume(reminder))
+    await service.delete(reminder)
+    return deleted_text(reminder)
 
 
 class ReminderListView(LatchView):
     """Choose one of your reminders, then Pause / Resume / Delete it (the list message is private)."""
 
-    def __init__(self, owner_id: int, reminders: Sequence[Reminder], on_action: OnListAction) -> None:
+    def __init__(self, owner_id: int, reminders: Sequence[Reminder]) -> None:
         super().__init__(timeout=600)
         self.owner_id = owner_id
-        self.on_action = on_action
         self.chosen: int | None = reminders[0].id if len(reminders) == 1 else None
         self.menu: discord.ui.Select[ReminderListView] = discord.ui.Select(
             placeholder="Choose a reminder",
@@ -274,7 +244,7 @@ class ReminderListView(LatchView):
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         if interaction.user.id != self.owner_id:
-            raise UserFacingError("Only the person who ran /pump list can use these buttons.")
+            raise Refusal("reminder.list_not_yours")
         return True
 
     async def _choose(self, interaction: discord.Interaction[Any]) -> None:
@@ -284,7 +254,20 @@ class ReminderListView(LatchView):
     def _action_callback(self, action: ListAction) -> Callable[[discord.Interaction[Any]], Awaitable[None]]:
         async def callback(interaction: discord.Interaction[Any]) -> None:
             if self.chosen is None:
-                raise UserFacingError("Choose a reminder from the menu first, then press the button.")
-            await self.on_action(interaction, action, self.chosen)
+                raise Refusal("reminder.choose_first")
+            service = services_of(interaction.client).reminders
+            reminder = await service.owned(interaction.user.id, self.chosen)
+            text = await apply_action(interaction, action, reminder)
+            reminders = await service.mine(interaction.user.id)
+            if not reminders:
+                await interaction.response.edit_message(
+                    content=f"{text}\n\n{NO_REMINDERS}", embed=None, view=None
+                )
+                return
+            await interaction.response.edit_message(
+                content=text,
+                embed=reminders_embed(reminders),
+                view=ReminderListView(self.owner_id, reminders),
+            )
 
         return callback

@@ -13,8 +13,8 @@ from typing import Any
 import discord
 
 from bot.content.models import GLOBAL_REGION, RESOURCE_TOPICS
-from bot.db.server_resources import ServerResource
-from bot.resources import (
+from bot.domain.curation import ServerResource
+from bot.domain.resources import (
     BUTTONS_PER_ROW,
     CRISIS,
     Group,
@@ -22,8 +22,9 @@ from bot.resources import (
     paginate,
     region_label,
 )
-from bot.ui.cards import DISCLAIMER, EMBED_FIELD_VALUE_LIMIT, escape_mentions
+from bot.ui.cards import DISCLAIMER, EMBED_FIELD_VALUE_LIMIT
 from bot.ui.curation import CURATE_COLOUR
+from bot.ui.text import escape_mentions, joined, safe
 from bot.ui.views import LatchView
 
 RESOURCES_COLOUR = discord.Colour(0x6A8D3A)
@@ -34,19 +35,13 @@ PAGER_TIMEOUT = 14 * 60  # an ephemeral message can be edited for 15 minutes
 PREVIOUS_LABEL = "Previous"
 NEXT_LABEL = "Next"
 EMERGENCY = "In immediate danger, call your local emergency number."
-FROM_THIS_SERVER = "added by this server"
-
-
-def safe(text: str) -> str:
-    """Text a moderator typed, shown so it can neither ping anyone nor break the embed's Markdown."""
-    return escape_mentions(discord.utils.escape_markdown(text))
 
 
 def _regions(entry: ResourceEntry) -> str:
     local = [region_label(region) for region in entry.regions if region != GLOBAL_REGION]
     if GLOBAL_REGION in entry.regions:
         local.append("worldwide")
-    return " & ".join(local)
+    return joined(local)
 
 
 def entry_text(number: int, entry: ResourceEntry) -> str:
@@ -254,36 +249,9 @@ def server_resources_embed(resources: Sequence[ServerResource], limit: int) -> d
     return embed
 
 
-def server_resource_embed(resource: ServerResource) -> discord.Embed:
-    """One server resource opened from /search."""
-    embed = discord.Embed(
-        title=safe(resource.name)[:256],
-        url=resource.url,
-        description=safe(resource.description),
-        colour=RESOURCES_COLOUR,
-    )
-    topic = RESOURCE_TOPICS.get(resource.topic, resource.topic)
-    embed.set_footer(text=f"{topic} · {region_label(resource.region)} · {FROM_THIS_SERVER}")
-    return embed
+def resource_choice_name(resource: ServerResource) -> str:
+    return f"#{resource.id} {resource.name}"[:100]
 
 
-def server_resource_view(resource: ServerResource) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(label="Visit website", url=resource.url, style=discord.ButtonStyle.link))
-    return view
-
-
-async def open_server_resource(interaction: discord.Interaction[Any], ref: str) -> bool:
-    """Answer a /search pick of a server resource (ref ``server-<id>``); False when it isn't one here."""
-    from bot.db.server_resources import ServerResourceRepository, parse_search_ref
-
-    resource_id = parse_search_ref(ref)
-    if resource_id is None or interaction.guild_id is None:
-        return False
-    resource = await ServerResourceRepository(interaction.client.db).get(interaction.guild_id, resource_id)
-    if resource is None:
-        return False
-    await interaction.response.send_message(
-        embed=server_resource_embed(resource), view=server_resource_view(resource), ephemeral=True
-    )
-    return True
+def removed_resource_text(resource: ServerResource) -> str:
+    return f"Removed “{safe(resource.name)}” (`#{resource.id}`). It no longer shows in `/resources`."

@@ -8,25 +8,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 
-from bot.content.catalog import catalog_for
-from bot.content.models import CardKind, Resource
-from bot.content.search import (
-    EXAMPLE,
-    KIND_LABELS,
-    SearchHit,
-    Suggestions,
-    parse_result_key,
-)
+from bot.content.models import RESOURCE_TOPICS, CardKind, Resource
+from bot.content.search import SearchHit, Suggestions, parse_result_key
+from bot.domain.curation import ServerResource
+from bot.domain.resources import region_label
+from bot.errors import Refusal
+from bot.services import services_of
 from bot.ui.card_views import send_card
-from bot.ui.cards import escape_mentions
+from bot.ui.messages import SEARCH_EXAMPLE
+from bot.ui.text import clip, escape_mentions, safe
 from bot.ui.views import LatchView, run_component
-
-if TYPE_CHECKING:
-    from bot.app import LatchBot
 
 OPEN_RESULT_ID = "latch:search:open"
 SEARCH_COLOUR = discord.Colour(0x5B7DB1)
@@ -37,20 +32,22 @@ NO_RESULTS = "Nothing in Latch's facts, tips or resources matched that search."
 RESOURCES_POINTER = "For support organisations and helplines, try `/resources`."
 NOT_AVAILABLE = "That result isn't available any more. Run `/search` again."
 VISIT_LABEL = "Visit website"
+FROM_THIS_SERVER = "added by this server"
+KIND_LABELS: dict[str, str] = {
+    "fact": "Fact",
+    "tip": "Tip",
+    "resource": "Resource",
+    "server-tip": "Server tip",
+}
 
 OPTION_LIMIT = 100  # select option label, value and description
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _option(hit: SearchHit) -> discord.SelectOption:
     return discord.SelectOption(
-        label=_clip(escape_mentions(hit.title), OPTION_LIMIT),
+        label=clip(escape_mentions(hit.title), OPTION_LIMIT),
         value=hit.key,
-        description=_clip(f"{KIND_LABELS.get(hit.kind, hit.kind)} · {hit.summary}", OPTION_LIMIT),
+        description=clip(f"{KIND_LABELS.get(hit.kind, hit.kind)} · {hit.summary}", OPTION_LIMIT),
     )
 
 
@@ -75,7 +72,7 @@ class OpenResultSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
         await run_component(interaction, "the search result menu", self._open)
 
     async def _open(self, interaction: discord.Interaction[Any]) -> None:
-        bot = cast("LatchBot", interaction.client)
+        services = services_of(interaction.client)
         values = self.item.values
         parsed = parse_result_key(values[0]) if values else None
         if parsed is not None:
@@ -83,21 +80,27 @@ class OpenResultSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
             if kind in ("fact", "tip", "server-tip"):
                 # Through the catalog: a server's own tips open only in that server.
                 card_kind: CardKind = "fact" if kind == "fact" else "tip"
-                card = await catalog_for(bot).card(interaction.guild_id, card_kind, ref)
+                try:
+                    card = await services.catalog.card(interaction.guild_id, card_kind, ref)
+                except Refusal:
+                    card = None
                 if card is not None:
                     await send_card(interaction, card)  # with Share in channel (and Another tip)
                     return
             elif kind == "resource":
-                resource = bot.content.resource(ref)
+                resource = services.resources.library_resource(ref)
                 if resource is not None:
                     await interaction.response.send_message(
-                        embed=resource_embed(resource), view=resource_view(resource), ephemeral=True
+                        embed=resource_embed(resource), view=link_view(resource.url), ephemeral=True
                     )
                     return
-                from bot.ui.resource_views import open_server_resource  # it imports this module
-
-                if await open_server_resource(interaction, ref):
-                    return
+                if interaction.guild_id is not None:
+                    own = await services.curation.resource_by_search_ref(interaction.guild_id, ref)
+                    if own is not None:
+                        await interaction.response.send_message(
+                            embed=server_resource_embed(own), view=link_view(own.url), ephemeral=True
+                        )
+                        return
         await interaction.response.send_message(NOT_AVAILABLE, ephemeral=True)
 
 
@@ -128,7 +131,7 @@ def no_results_message(suggestions: Suggestions) -> tuple[str, LatchView | None]
         titles = ", ".join(f"**{escape_mentions(hit.title)}**" for hit in suggestions.results)
         lines.append(f"Close matches: {titles}. Open one in the menu below.")
     if not suggestions:
-        lines.append(f"Try fewer or other words, for example {EXAMPLE}.")
+        lines.append(f"Try fewer or other words, for example {SEARCH_EXAMPLE}.")
     lines.append(RESOURCES_POINTER)
     view = results_view(suggestions.results) if suggestions.results else None
     return "\n".join(lines), view
@@ -148,7 +151,20 @@ def resource_embed(resource: Resource) -> discord.Embed:
     return embed
 
 
-def resource_view(resource: Resource) -> discord.ui.View:
+def link_view(url: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(label=VISIT_LABEL, url=resource.url, style=discord.ButtonStyle.link))
+    view.add_item(discord.ui.Button(label=VISIT_LABEL, url=url, style=discord.ButtonStyle.link))
     return view
+
+
+def server_resource_embed(resource: ServerResource) -> discord.Embed:
+    """One server resource opened from /search."""
+    embed = discord.Embed(
+        title=safe(resource.name)[:256],
+        url=resource.url,
+        description=safe(resource.description),
+        colour=RESOURCE_COLOUR,
+    )
+    topic = RESOURCE_TOPICS.get(resource.topic, resource.topic)
+    embed.set_footer(text=f"{topic} · {region_label(resource.region)} · {FROM_THIS_SERVER}")
+    return embed

@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import Any, Self
 
 import discord
 
-from bot.content.catalog import display_link
-from bot.curation import require_curator, server_id
-from bot.db.server_tips import ServerTip, ServerTipsRepository
-from bot.errors import UserFacingError
-from bot.suggestions import BODY_MAX, SOURCE_MAX, TITLE_MAX, InvalidTip, TipDraft, summary_of, validate_draft
-from bot.ui.cards import escape_mentions
+from bot.catalog.service import display_link
+from bot.domain.curation import ServerTip
+from bot.domain.suggestions import BODY_MAX, SOURCE_MAX, TITLE_MAX, TipDraft, checked_draft, summary_of
+from bot.services import services_of
+from bot.ui.checks import require_curator, server_id
 from bot.ui.curation import CURATE_COLOUR
+from bot.ui.text import counted, safe
 from bot.ui.views import LatchModal, LatchView, run_component
-from bot.urls import InvalidUrl, check_url
-
-if TYPE_CHECKING:
-    from bot.app import LatchBot
 
 PAGE_SIZE = 10
 LIST_TITLE = "This server's tips"
@@ -35,32 +31,6 @@ OPTION_LIMIT = 100
 TITLE_FIELD = "title"
 BODY_FIELD = "body"
 SOURCE_FIELD = "source"
-
-
-def display(text: str, limit: int) -> str:
-    """User text safe to show: no mentions, no Markdown, at most ``limit`` characters."""
-    shown = discord.utils.escape_markdown(escape_mentions(text))
-    return shown if len(shown) <= limit else shown[: limit - 1].rstrip() + "…"
-
-
-def source_checker(*, allow_invites: bool) -> Callable[[str], str]:
-    """The URL rules as ``validate_draft`` wants them: the URL to store, or ValueError saying why not."""
-
-    def check(text: str) -> str:
-        try:
-            return check_url(text, allow_invites=allow_invites).url
-        except InvalidUrl as problem:
-            raise ValueError(problem.message) from None
-
-    return check
-
-
-def checked_draft(title: str, body: str, source: str | None, *, allow_invites: bool) -> TipDraft:
-    """The tip as typed, checked against every rule; a UserFacingError says what is accepted."""
-    try:
-        return validate_draft(title, body, source, check_source=source_checker(allow_invites=allow_invites))
-    except InvalidTip as problem:
-        raise UserFacingError(str(problem)) from None
 
 
 def tip_inputs(
@@ -136,8 +106,8 @@ def page_count(total: int) -> int:
 
 def tip_line(tip: ServerTip) -> str:
     source = f" · source: {display_link(tip.source_url)}" if tip.source_url else ""
-    credit = f" · suggested by {display(tip.credit_name, 40)}" if tip.credit_name else ""
-    return f"**#{tip.id} · {display(tip.title, 100)}**\n{display(summary_of(tip.body), 110)}{source}{credit}"
+    credit = f" · suggested by {safe(tip.credit_name, 40)}" if tip.credit_name else ""
+    return f"**#{tip.id} · {safe(tip.title, 100)}**\n{safe(summary_of(tip.body), 110)}{source}{credit}"
 
 
 def tip_list_embed(tips: Sequence[ServerTip], page: int) -> tuple[discord.Embed, int]:
@@ -148,7 +118,10 @@ def tip_list_embed(tips: Sequence[ServerTip], page: int) -> tuple[discord.Embed,
     embed = discord.Embed(title=LIST_TITLE, colour=CURATE_COLOUR)
     embed.description = "\n\n".join(tip_line(tip) for tip in shown) if shown else EMPTY_LIST
     embed.set_footer(
-        text=f"Page {page + 1} of {pages} · {len(tips)} tips · change one with /curate tip edit or remove"
+        text=(
+            f"Page {page + 1} of {pages} · {counted(len(tips), 'tip')} · "
+            "change one with /curate tip edit or remove"
+        )
     )
     return embed, page
 
@@ -193,10 +166,25 @@ class TipListPageButton(
 
     async def _turn(self, interaction: discord.Interaction[Any]) -> None:
         await require_curator(interaction)
-        bot = cast("LatchBot", interaction.client)
-        tips = await ServerTipsRepository(bot.db).list(server_id(interaction))
+        tips = await services_of(interaction.client).curation.tips(server_id(interaction))
         embed, page = tip_list_embed(tips, self.page)
         await interaction.response.edit_message(embed=embed, view=tip_list_view(len(tips), page))
 
 
 SERVER_TIP_COMPONENTS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (TipListPageButton,)
+
+
+def tip_choice_name(tip: ServerTip) -> str:
+    return f"#{tip.id} · {tip.title}"[:100]
+
+
+def added_text(tip: ServerTip) -> str:
+    return f"Added tip #{tip.id}. Members of this server now see it in `/tip` and `/search`."
+
+
+def saved_text(tip: ServerTip) -> str:
+    return f"Saved tip #{tip.id}."
+
+
+def removed_text(tip: ServerTip) -> str:
+    return f"Removed tip #{tip.id} “{safe(tip.title, 80)}”. Members no longer see it."

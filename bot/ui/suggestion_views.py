@@ -11,27 +11,27 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import Any, Self
 
 import discord
 
-from bot.content.catalog import display_link
-from bot.curation import require_curator, server_id
-from bot.db.guild_settings import GuildSettingsRepository
-from bot.db.suggestions import AlreadyDecided, Suggestion, SuggestionsRepository
-from bot.errors import UserFacingError
-from bot.suggestions import REASON_MAX, InvalidTip, TipDraft, clean_reason
-from bot.ui.curation import CURATE_COLOUR
-from bot.ui.server_tip_views import (
+from bot.catalog.service import display_link
+from bot.domain.suggestions import (
+    REASON_MAX,
+    AlreadyDecided,
+    Suggestion,
+    TipDraft,
     checked_draft,
-    display,
-    input_value,
-    tip_inputs,
+    clean_reason,
 )
+from bot.errors import Refusal
+from bot.services import services_of
+from bot.ui.checks import require_curator, server_id
+from bot.ui.curation import CURATE_COLOUR
+from bot.ui.messages import refusal_text
+from bot.ui.server_tip_views import input_value, tip_inputs
+from bot.ui.text import safe
 from bot.ui.views import LatchModal, run_component
-
-if TYPE_CHECKING:
-    from bot.app import LatchBot
 
 log = logging.getLogger("latch.suggestions")
 
@@ -46,6 +46,19 @@ APPROVED_COLOUR = discord.Colour(0x3BA55D)
 REJECTED_COLOUR = discord.Colour(0xA5453B)
 
 CLOSED_DMS = 50007  # Discord: cannot send messages to this user
+
+
+def thanks_text(left_today: int) -> str:
+    more = (
+        f"You can suggest {left_today} more today."
+        if left_today
+        else "That was your last suggestion for 24 hours."
+    )
+    return (
+        "Thank you! Your tip went to this server's moderators for review. You'll hear the outcome by DM "
+        f"if your DMs are open to me. {more}"
+    )
+
 
 OnSuggest = Callable[[discord.Interaction[Any], TipDraft, bool], Awaitable[None]]
 
@@ -82,7 +95,7 @@ def _credit_text(suggestion: Suggestion) -> str:
     if suggestion.user_id is None:
         return "a member who has since erased their data"
     if suggestion.credit_name:
-        return f"<@{suggestion.user_id}> · asked to be credited as “{display(suggestion.credit_name, 40)}”"
+        return f"<@{suggestion.user_id}> · asked to be credited as “{safe(suggestion.credit_name, 40)}”"
     return f"<@{suggestion.user_id}> · asked not to be credited"
 
 
@@ -90,13 +103,13 @@ def review_embed(suggestion: Suggestion) -> discord.Embed:
     """The suggestion as moderators review it, with the decision once there is one."""
     colour = {"pending": PENDING_COLOUR, "approved": APPROVED_COLOUR, "rejected": REJECTED_COLOUR}
     embed = discord.Embed(
-        title=f"Suggested tip: {display(suggestion.title, 200)}",
-        description=display(suggestion.body, 3000),
+        title=f"Suggested tip: {safe(suggestion.title, 200)}",
+        description=safe(suggestion.body, 3000),
         colour=colour[suggestion.status],
         timestamp=suggestion.created_at,
     )
     source = (
-        f"[{display(display_link(suggestion.source_url), 200)}]({suggestion.source_url})"
+        f"[{safe(display_link(suggestion.source_url), 200)}]({suggestion.source_url})"
         if suggestion.source_url
         else "none given"
     )
@@ -109,7 +122,7 @@ def review_embed(suggestion: Suggestion) -> discord.Embed:
             name="Decision", value=f"Approved by <@{suggestion.reviewer_id}>{tip} {when}", inline=False
         )
     elif suggestion.status == "rejected":
-        reason = f"\nReason: {display(suggestion.reason, REASON_MAX + 50)}" if suggestion.reason else ""
+        reason = f"\nReason: {safe(suggestion.reason, REASON_MAX + 50)}" if suggestion.reason else ""
         embed.add_field(
             name="Decision", value=f"Rejected by <@{suggestion.reviewer_id}> {when}{reason}", inline=False
         )
@@ -140,7 +153,7 @@ def pending_embed(guild_id: int, pending: Sequence[Suggestion]) -> discord.Embed
             else ""
         )
         when = int(suggestion.created_at.timestamp())
-        lines.append(f"**#{suggestion.id} · {display(suggestion.title, 90)}** · <t:{when}:R>{link}")
+        lines.append(f"**#{suggestion.id} · {safe(suggestion.title, 90)}** · <t:{when}:R>{link}")
     embed.description = "\n".join(lines)
     return embed
 
@@ -148,16 +161,10 @@ def pending_embed(guild_id: int, pending: Sequence[Suggestion]) -> discord.Embed
 # ------------------------------------------------------------------ deciding
 
 
-def _bot(interaction: discord.Interaction[Any]) -> LatchBot:
-    return cast("LatchBot", interaction.client)
-
-
 async def _pending(interaction: discord.Interaction[Any], suggestion_id: int) -> Suggestion:
     """The suggestion if it still waits for a decision; otherwise the review message is brought up to date."""
     await require_curator(interaction)
-    suggestion = await SuggestionsRepository(_bot(interaction).db).get(suggestion_id)
-    if suggestion is None or suggestion.guild_id != interaction.guild_id:
-        raise UserFacingError("That suggestion no longer exists.")
+    suggestion = await services_of(interaction.client).suggestions.get(server_id(interaction), suggestion_id)
     if suggestion.status != "pending":
         await _already_decided(interaction, suggestion)
         raise _Handled
@@ -169,36 +176,27 @@ class _Handled(Exception):
 
 
 async def _already_decided(interaction: discord.Interaction[Any], suggestion: Suggestion | None) -> None:
-    if suggestion is None:
-        raise UserFacingError("That suggestion no longer exists.")
-    if interaction.message is not None and not interaction.response.is_done():
-        await interaction.response.edit_message(embed=review_embed(suggestion), view=None)
-        await interaction.followup.send(
-            f"Another moderator already {suggestion.status} this suggestion.", ephemeral=True
-        )
-    else:
-        raise UserFacingError(f"Another moderator already {suggestion.status} this suggestion.")
+    refusal = AlreadyDecided(suggestion)
+    if suggestion is None or interaction.message is None or interaction.response.is_done():
+        raise refusal
+    await interaction.response.edit_message(embed=review_embed(suggestion), view=None)
+    await interaction.followup.send(refusal_text(refusal), ephemeral=True)
 
 
 async def _show_decision(interaction: discord.Interaction[Any], suggestion: Suggestion) -> None:
     """Edit the review message to show the outcome, without buttons, then tell the member."""
     await interaction.response.edit_message(embed=review_embed(suggestion), view=None)
     await notify_suggester(
-        _bot(interaction), suggestion, guild_name=interaction.guild.name if interaction.guild else None
+        interaction.client, suggestion, guild_name=interaction.guild.name if interaction.guild else None
     )
 
 
 async def approve(
     interaction: discord.Interaction[Any], suggestion_id: int, edited: TipDraft | None = None
 ) -> None:
-    bot = _bot(interaction)
     try:
-        decided = await SuggestionsRepository(bot.db).approve(
-            server_id(interaction),
-            suggestion_id,
-            reviewer_id=interaction.user.id,
-            now=bot.clock.now(),
-            edited=edited,
+        decided = await services_of(interaction.client).suggestions.approve(
+            server_id(interaction), suggestion_id, reviewer_id=interaction.user.id, edited=edited
         )
     except AlreadyDecided as taken:
         await _already_decided(interaction, taken.suggestion)
@@ -207,14 +205,9 @@ async def approve(
 
 
 async def reject(interaction: discord.Interaction[Any], suggestion_id: int, reason: str) -> None:
-    bot = _bot(interaction)
     try:
-        decided = await SuggestionsRepository(bot.db).reject(
-            server_id(interaction),
-            suggestion_id,
-            reviewer_id=interaction.user.id,
-            reason=reason,
-            now=bot.clock.now(),
+        decided = await services_of(interaction.client).suggestions.reject(
+            server_id(interaction), suggestion_id, reviewer_id=interaction.user.id, reason=reason
         )
     except AlreadyDecided as taken:
         await _already_decided(interaction, taken.suggestion)
@@ -223,22 +216,22 @@ async def reject(interaction: discord.Interaction[Any], suggestion_id: int, reas
 
 
 def outcome_message(suggestion: Suggestion, guild_name: str | None) -> str:
-    where = f"**{display(guild_name, 100)}**" if guild_name else "the server"
-    title = display(suggestion.title, 100)
+    where = f"**{safe(guild_name, 100)}**" if guild_name else "the server"
+    title = safe(suggestion.title, 100)
     if suggestion.status == "approved":
         credit = " You are credited by name, as you asked." if suggestion.credit_name else ""
         return (
             f"Good news: the moderators of {where} approved your tip “{title}”. "
             f"Members there can now find it with `/tip`.{credit}"
         )
-    reason = f" Their reason: {display(suggestion.reason, REASON_MAX + 50)}" if suggestion.reason else ""
+    reason = f" Their reason: {safe(suggestion.reason, REASON_MAX + 50)}" if suggestion.reason else ""
     return (
         f"The moderators of {where} decided not to add your tip “{title}”.{reason} "
         "Thank you for suggesting it."
     )
 
 
-async def notify_suggester(bot: LatchBot, suggestion: Suggestion, *, guild_name: str | None) -> bool:
+async def notify_suggester(bot: discord.Client, suggestion: Suggestion, *, guild_name: str | None) -> bool:
     """DM the member the outcome when their DMs allow it. Failures are logged without their text."""
     if suggestion.user_id is None:
         return False
@@ -304,7 +297,7 @@ class EditApproveButton(_SuggestionButton, template=r"latch:sugg:edit:(?P<id>\d{
     STYLE = discord.ButtonStyle.primary
 
     async def press(self, interaction: discord.Interaction[Any], suggestion: Suggestion) -> None:
-        settings = await GuildSettingsRepository(_bot(interaction).db).get(suggestion.guild_id)
+        settings = await services_of(interaction.client).curation.settings(suggestion.guild_id)
         await interaction.response.send_modal(
             EditApproveModal(suggestion, allow_invites=settings.allow_invites)
         )
@@ -357,12 +350,9 @@ class RejectModal(LatchModal):
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         await require_curator(interaction)
-        try:
-            reason = clean_reason(self.reason.value)
-        except InvalidTip as problem:
-            raise UserFacingError(str(problem)) from None
+        reason = clean_reason(self.reason.value)
         if not reason:
-            raise UserFacingError("Give a short reason, for example “We already have a tip like this one.”")
+            raise Refusal("tip.reason_needed")
         await reject(interaction, self.suggestion_id, reason)
 
 

@@ -18,14 +18,16 @@ import discord
 from discord import app_commands
 
 from bot.app import LatchBot
-from bot.content.models import GLOBAL_REGION, ISO_REGIONS
-from bot.curation import require_curator, server_id
-from bot.db.audit import AuditRepository
-from bot.db.guild_settings import GuildSettingsRepository
-from bot.errors import UserFacingError
-from bot.timezones import UnknownZoneError, resolve_zone, zone_choices
+from bot.domain.resources import parse_region_code
+from bot.errors import Refusal
+from bot.tip_posts.dispatcher import require_postable
+from bot.ui.checks import require_curator, server_id
 from bot.ui.curation import audit_embed, settings_embed
-from bot.ui.tip_post import missing_permission_text, missing_permissions
+from bot.ui.options import TimeZone
+
+MAX_REGION_LENGTH = 60
+SAVED = "Settings saved."
+SHOWN = "This server's settings. Pass any option to change it."
 
 
 class CurateGroup(app_commands.Group):
@@ -36,16 +38,6 @@ class CurateGroup(app_commands.Group):
             guild_only=True,
             default_permissions=discord.Permissions(manage_guild=True),
         )
-
-
-def _region(text: str) -> str:
-    code = text.strip().lower()
-    if code == GLOBAL_REGION or code.upper() in ISO_REGIONS:
-        return GLOBAL_REGION if code == GLOBAL_REGION else code.upper()
-    raise UserFacingError(
-        f"“{discord.utils.escape_markdown(text[:40])}” is not a region. Use a two-letter country code "
-        "such as US, GB, AU, IN or CA, or “global”."
-    )
 
 
 @app_commands.command(name="settings", description="Show or change this server's Latch settings")
@@ -61,56 +53,41 @@ async def settings_command(
     interaction: discord.Interaction[LatchBot],
     review_channel: discord.TextChannel | None = None,
     mod_role: discord.Role | None = None,
-    timezone: str | None = None,
-    region: str | None = None,
+    timezone: TimeZone | None = None,
+    region: app_commands.Range[str, 1, MAX_REGION_LENGTH] | None = None,
     allow_channel_reminders: bool | None = None,
     allow_invites: bool | None = None,
 ) -> None:
     guild_id = server_id(interaction)
-    bot = interaction.client
+    curation = interaction.client.services.curation
     changes: dict[str, Any] = {}
     if review_channel is not None:
-        missing = missing_permissions(review_channel.permissions_for(review_channel.guild.me))
-        if missing:
-            raise UserFacingError(missing_permission_text(review_channel.mention, missing))
+        require_postable(review_channel)
         changes["review_channel_id"] = review_channel.id
     if mod_role is not None:
         if mod_role.is_default():
-            raise UserFacingError("@everyone can't be the moderator role. Pick a role only moderators have.")
+            raise Refusal("curate.everyone_role")
         changes["mod_role_id"] = mod_role.id
     if timezone is not None:
-        try:
-            changes["timezone"] = resolve_zone(timezone)
-        except UnknownZoneError as error:
-            raise UserFacingError(str(error)) from None
+        changes["timezone"] = timezone
     if region is not None:
-        changes["region"] = _region(region)
+        changes["region"] = parse_region_code(region)
     if allow_channel_reminders is not None:
         changes["allow_channel_reminders"] = allow_channel_reminders
     if allow_invites is not None:
         changes["allow_invites"] = allow_invites
-    repository = GuildSettingsRepository(bot.db)
     if changes:
-        _before, current = await repository.update(
-            guild_id, actor_id=interaction.user.id, now=bot.clock.now(), **changes
-        )
-        heading = "Settings saved."
+        _before, current = await curation.update_settings(guild_id, actor_id=interaction.user.id, **changes)
+        heading = SAVED
     else:
-        current = await repository.get(guild_id)
-        heading = "This server's settings. Pass any option to change it."
+        current = await curation.settings(guild_id)
+        heading = SHOWN
     await interaction.response.send_message(heading, embed=settings_embed(current), ephemeral=True)
-
-
-@settings_command.autocomplete("timezone")
-async def _timezone_autocomplete(
-    interaction: discord.Interaction[LatchBot], current: str
-) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=label, value=zone) for label, zone in zone_choices(current)]
 
 
 @app_commands.command(name="audit", description="The last 25 changes moderators made in this server")
 async def audit_command(interaction: discord.Interaction[LatchBot]) -> None:
-    entries = await AuditRepository(interaction.client.db).recent(server_id(interaction))
+    entries = await interaction.client.services.curation.audit(server_id(interaction))
     await interaction.response.send_message(embed=audit_embed(entries), ephemeral=True)
 
 

@@ -11,19 +11,22 @@ import discord
 from discord import app_commands
 
 from bot.app import LatchBot
-from bot.curation import server_id
-from bot.db.guild_settings import GuildSettingsRepository
-from bot.db.server_resources import (
-    MAX_PER_SERVER,
-    DuplicateResourceName,
-    ServerResourceLimit,
-    ServerResourceRepository,
+from bot.domain.curation import MAX_RESOURCES_PER_SERVER
+from bot.domain.resources import DESCRIPTION_LIMIT, NAME_LIMIT, clean_line, parse_region, parse_topic
+from bot.domain.urls import check_url
+from bot.errors import Refusal
+from bot.ui.checks import server_id
+from bot.ui.options import MAX_CHOICES, region_autocomplete
+from bot.ui.resource_views import (
+    added_embed,
+    removed_resource_text,
+    resource_choice_name,
+    server_resources_embed,
 )
-from bot.errors import UserFacingError
-from bot.resources import DESCRIPTION_LIMIT, NAME_LIMIT, clean_line, parse_region, parse_topic
-from bot.ui.resource_views import added_embed, safe, server_resources_embed
-from bot.urls import check_url
-from cogs.resources import TOPIC_CHOICES, region_autocomplete
+from cogs.resources import MAX_REGION_LENGTH, TOPIC_CHOICES
+
+MAX_FIELD_INPUT = 300  # a little over the limits, so a long entry is refused with its length
+MAX_LINK_INPUT = 2000  # links can be long; the URL rules refuse past 512 characters with the length
 
 resource_group = app_commands.Group(
     name="resource", description="This server's own support resources, listed in /resources"
@@ -33,10 +36,7 @@ resource_group = app_commands.Group(
 def _resource_id(text: str) -> int:
     digits = text.strip().removeprefix("#")
     if not digits.isdigit() or len(digits) > 18:
-        raise UserFacingError(
-            "Pick a resource from the list as you type, or give its number from "
-            "`/curate resource list`, for example `#3`."
-        )
+        raise Refusal("resource.bad_number")
     return int(digits)
 
 
@@ -52,60 +52,41 @@ def _resource_id(text: str) -> int:
 @app_commands.autocomplete(region=region_autocomplete)
 async def add_command(
     interaction: discord.Interaction[LatchBot],
-    name: str,
-    url: str,
-    description: str,
+    name: app_commands.Range[str, 1, MAX_FIELD_INPUT],
+    url: app_commands.Range[str, 1, MAX_LINK_INPUT],
+    description: app_commands.Range[str, 1, MAX_FIELD_INPUT],
     topic: str,
-    region: str | None = None,
+    region: app_commands.Range[str, 0, MAX_REGION_LENGTH] | None = None,
 ) -> None:
     guild_id = server_id(interaction)
-    bot = interaction.client
-    settings = await GuildSettingsRepository(bot.db).get(guild_id)
+    curation = interaction.client.services.curation
+    settings = await curation.settings(guild_id)
     clean_name = clean_line(name, field="name", limit=NAME_LIMIT)
     clean_description = clean_line(description, field="description", limit=DESCRIPTION_LIMIT)
     chosen_topic = parse_topic(topic)
     chosen_region = parse_region(region) if region is not None and region.strip() else settings.region
     checked = check_url(url, allow_invites=settings.allow_invites)
-    try:
-        added = await ServerResourceRepository(bot.db).add(
-            guild_id=guild_id,
-            name=clean_name,
-            url=checked.url,
-            description=clean_description,
-            topic=chosen_topic,
-            region=chosen_region,
-            actor_id=interaction.user.id,
-            now=bot.clock.now(),
-        )
-    except DuplicateResourceName:
-        raise UserFacingError(
-            f"This server already has a resource called “{safe(clean_name)}”. Pick another name, or "
-            "remove the old one first with `/curate resource remove`."
-        ) from None
-    except ServerResourceLimit:
-        raise UserFacingError(
-            f"This server has {MAX_PER_SERVER} resources, the most it can have. Remove one with "
-            "`/curate resource remove` first."
-        ) from None
+    added = await curation.add_resource(
+        guild_id,
+        name=clean_name,
+        url=checked.url,
+        description=clean_description,
+        topic=chosen_topic,
+        region=chosen_region,
+        actor_id=interaction.user.id,
+    )
     await interaction.response.send_message(embed=added_embed(added, checked.display_host), ephemeral=True)
 
 
 @resource_group.command(name="remove", description="Remove one of this server's resources")
 @app_commands.describe(resource="Start typing its name, or give its number, e.g. #3")
-async def remove_command(interaction: discord.Interaction[LatchBot], resource: str) -> None:
-    guild_id = server_id(interaction)
-    bot = interaction.client
-    removed = await ServerResourceRepository(bot.db).remove(
-        guild_id, _resource_id(resource), actor_id=interaction.user.id, now=bot.clock.now()
+async def remove_command(
+    interaction: discord.Interaction[LatchBot], resource: app_commands.Range[str, 1, MAX_FIELD_INPUT]
+) -> None:
+    removed = await interaction.client.services.curation.remove_resource(
+        server_id(interaction), _resource_id(resource), actor_id=interaction.user.id
     )
-    if removed is None:
-        raise UserFacingError(
-            "This server has no resource with that number. `/curate resource list` shows them all."
-        )
-    await interaction.response.send_message(
-        f"Removed “{safe(removed.name)}” (`#{removed.id}`). It no longer shows in `/resources`.",
-        ephemeral=True,
-    )
+    await interaction.response.send_message(removed_resource_text(removed), ephemeral=True)
 
 
 @remove_command.autocomplete("resource")
@@ -116,16 +97,16 @@ async def _resource_autocomplete(
     if interaction.guild_id is None:
         return []
     typed = current.strip().removeprefix("#").casefold()
-    resources = await ServerResourceRepository(interaction.client.db).list(interaction.guild_id)
+    resources = await interaction.client.services.curation.resources(interaction.guild_id)
     matches = [r for r in resources if not typed or typed in r.name.casefold() or typed == str(r.id)]
-    return [app_commands.Choice(name=f"#{r.id} {r.name}"[:100], value=str(r.id)) for r in matches[:25]]
+    return [app_commands.Choice(name=resource_choice_name(r), value=str(r.id)) for r in matches[:MAX_CHOICES]]
 
 
 @resource_group.command(name="list", description="This server's own resources, with their numbers")
 async def list_command(interaction: discord.Interaction[LatchBot]) -> None:
-    resources = await ServerResourceRepository(interaction.client.db).list(server_id(interaction))
+    resources = await interaction.client.services.curation.resources(server_id(interaction))
     await interaction.response.send_message(
-        embed=server_resources_embed(resources, MAX_PER_SERVER), ephemeral=True
+        embed=server_resources_embed(resources, MAX_RESOURCES_PER_SERVER), ephemeral=True
     )
 
 

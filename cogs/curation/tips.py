@@ -13,35 +13,25 @@ import discord
 from discord import app_commands
 
 from bot.app import LatchBot
-from bot.content.catalog import server_tip_card
-from bot.curation import server_id
-from bot.db.guild_settings import GuildSettingsRepository
-from bot.db.server_tips import ServerTip, ServerTipsRepository
-from bot.db.suggestions import SuggestionsRepository
-from bot.errors import UserFacingError
-from bot.suggestions import TipDraft, parse_tip_number
+from bot.catalog.service import server_tip_card
+from bot.domain.curation import ServerTip
+from bot.domain.suggestions import TipDraft
+from bot.services import services_of
 from bot.ui.card_views import render_card
-from bot.ui.server_tip_views import SERVER_TIP_COMPONENTS, TipModal, display, tip_list_embed, tip_list_view
+from bot.ui.checks import server_id
+from bot.ui.options import MAX_CHOICES
+from bot.ui.server_tip_views import (
+    TipModal,
+    added_text,
+    removed_text,
+    saved_text,
+    tip_choice_name,
+    tip_list_embed,
+    tip_list_view,
+)
 from bot.ui.suggestion_views import pending_embed
 
-MAX_CHOICES = 25
-
-
-def _unknown(typed: str) -> UserFacingError:
-    return UserFacingError(
-        f"This server has no tip “{display(typed.strip(), 20)}”. Pick one from the list as you type, or "
-        "see them all with `/curate tip list`."
-    )
-
-
-async def _find(interaction: discord.Interaction[LatchBot], typed: str) -> ServerTip:
-    number = parse_tip_number(typed)
-    tip = None
-    if number is not None:
-        tip = await ServerTipsRepository(interaction.client.db).get(server_id(interaction), number)
-    if tip is None:
-        raise _unknown(typed)
-    return tip
+MAX_TIP_INPUT = 100
 
 
 async def _tip_choices(
@@ -54,17 +44,14 @@ async def _tip_choices(
     if interaction.guild_id is None:
         return []
     typed = current.strip().casefold().lstrip("#")
-    tips = await ServerTipsRepository(interaction.client.db).list(interaction.guild_id)
+    tips = await interaction.client.services.curation.tips(interaction.guild_id)
     found = [tip for tip in reversed(tips) if not typed or typed in f"{tip.id} {tip.title.casefold()}"]
-    return [
-        app_commands.Choice(name=f"#{tip.id} · {tip.title}"[:100], value=str(tip.id))
-        for tip in found[:MAX_CHOICES]
-    ]
+    return [app_commands.Choice(name=tip_choice_name(tip), value=str(tip.id)) for tip in found[:MAX_CHOICES]]
 
 
 async def _answer_with_card(interaction: discord.Interaction[Any], heading: str, tip: ServerTip) -> None:
-    bot: LatchBot = interaction.client
-    embed = render_card(server_tip_card(tip), bot.content)
+    library = services_of(interaction.client).catalog.library
+    embed = render_card(server_tip_card(tip), library)
     await interaction.response.send_message(heading, embed=embed, ephemeral=True)
 
 
@@ -74,16 +61,12 @@ tip_group = app_commands.Group(name="tip", description="This server's own tips: 
 @tip_group.command(name="add", description="Add a tip of this server's own (opens a form)")
 async def tip_add(interaction: discord.Interaction[LatchBot]) -> None:
     guild_id = server_id(interaction)
-    settings = await GuildSettingsRepository(interaction.client.db).get(guild_id)
+    settings = await interaction.client.services.curation.settings(guild_id)
 
     async def save(submitted: discord.Interaction[Any], draft: TipDraft) -> None:
-        bot: LatchBot = submitted.client
-        tip = await ServerTipsRepository(bot.db).add(
-            guild_id, draft, actor_id=submitted.user.id, now=bot.clock.now()
-        )
-        await _answer_with_card(
-            submitted, f"Added tip #{tip.id}. Members of this server now see it in `/tip` and `/search`.", tip
-        )
+        curation = services_of(submitted.client).curation
+        tip = await curation.add_tip(guild_id, draft, actor_id=submitted.user.id)
+        await _answer_with_card(submitted, added_text(tip), tip)
 
     await interaction.response.send_modal(
         TipModal("Add a server tip", allow_invites=settings.allow_invites, on_tip=save)
@@ -92,18 +75,18 @@ async def tip_add(interaction: discord.Interaction[LatchBot]) -> None:
 
 @tip_group.command(name="edit", description="Change one of this server's tips (opens a form)")
 @app_commands.describe(tip="The tip to change: start typing its title or number")
-async def tip_edit(interaction: discord.Interaction[LatchBot], tip: str) -> None:
-    found = await _find(interaction, tip)
-    settings = await GuildSettingsRepository(interaction.client.db).get(found.guild_id)
+async def tip_edit(
+    interaction: discord.Interaction[LatchBot], tip: app_commands.Range[str, 1, MAX_TIP_INPUT]
+) -> None:
+    curation = interaction.client.services.curation
+    found = await curation.tip(server_id(interaction), tip)
+    settings = await curation.settings(found.guild_id)
 
     async def save(submitted: discord.Interaction[Any], draft: TipDraft) -> None:
-        bot: LatchBot = submitted.client
-        updated = await ServerTipsRepository(bot.db).update(
-            found.guild_id, found.id, draft, actor_id=submitted.user.id, now=bot.clock.now()
+        updated = await services_of(submitted.client).curation.edit_tip(
+            found.guild_id, found.id, draft, actor_id=submitted.user.id
         )
-        if updated is None:
-            raise UserFacingError(f"Tip #{found.id} was removed in the meantime, so nothing was changed.")
-        await _answer_with_card(submitted, f"Saved tip #{updated.id}.", updated)
+        await _answer_with_card(submitted, saved_text(updated), updated)
 
     await interaction.response.send_modal(
         TipModal(f"Edit tip #{found.id}", allow_invites=settings.allow_invites, on_tip=save, tip=found)
@@ -112,22 +95,18 @@ async def tip_edit(interaction: discord.Interaction[LatchBot], tip: str) -> None
 
 @tip_group.command(name="remove", description="Remove one of this server's tips")
 @app_commands.describe(tip="The tip to remove: start typing its title or number")
-async def tip_remove(interaction: discord.Interaction[LatchBot], tip: str) -> None:
-    found = await _find(interaction, tip)
-    bot = interaction.client
-    removed = await ServerTipsRepository(bot.db).remove(
-        found.guild_id, found.id, actor_id=interaction.user.id, now=bot.clock.now()
-    )
-    if removed is None:
-        raise _unknown(tip)
-    await interaction.response.send_message(
-        f"Removed tip #{removed.id} “{display(removed.title, 80)}”. Members no longer see it.", ephemeral=True
-    )
+async def tip_remove(
+    interaction: discord.Interaction[LatchBot], tip: app_commands.Range[str, 1, MAX_TIP_INPUT]
+) -> None:
+    curation = interaction.client.services.curation
+    found = await curation.tip(server_id(interaction), tip)
+    removed = await curation.remove_tip(found.guild_id, found.id, actor_id=interaction.user.id)
+    await interaction.response.send_message(removed_text(removed), ephemeral=True)
 
 
 @tip_group.command(name="list", description="This server's own tips, 10 per page")
 async def tip_list(interaction: discord.Interaction[LatchBot]) -> None:
-    tips = await ServerTipsRepository(interaction.client.db).list(server_id(interaction))
+    tips = await interaction.client.services.curation.tips(server_id(interaction))
     embed, page = tip_list_embed(tips, 0)
     view = tip_list_view(len(tips), page)
     if view is None:
@@ -143,11 +122,10 @@ tip_remove.autocomplete("tip")(_tip_choices)
 @app_commands.command(name="suggestions", description="Tips members suggested that wait for a decision")
 async def suggestions_command(interaction: discord.Interaction[LatchBot]) -> None:
     guild_id = server_id(interaction)
-    pending = await SuggestionsRepository(interaction.client.db).pending(guild_id)
+    pending = await interaction.client.services.suggestions.pending(guild_id)
     await interaction.response.send_message(embed=pending_embed(guild_id, pending), ephemeral=True)
 
 
 async def register(bot: LatchBot, curate: app_commands.Group) -> None:
     curate.add_command(tip_group)
     curate.add_command(suggestions_command)
-    bot.add_dynamic_items(*SERVER_TIP_COMPONENTS)

@@ -14,7 +14,8 @@ from bot.app import LatchBot
 from bot.db.audit import AuditRepository
 from bot.db.guild_settings import GuildSettingsRepository
 from bot.db.search_index import SearchIndexRepository
-from bot.db.server_resources import ServerResource, ServerResourceRepository
+from bot.db.server_resources import ServerResourceRepository
+from bot.domain.curation import ServerResource
 from bot.ui.search_views import OPEN_RESULT_ID
 from tests.conftest import Server, answer, refusals, reopen_command_to_everyone, text
 
@@ -63,7 +64,7 @@ async def test_a_moderator_adds_a_resource_members_then_see(server: Server, simc
     )
     entries = await AuditRepository(simcord_bot.db).recent(server.guild.id)
     assert [(e.action, e.actor_id) for e in entries] == [("resource.add", server.moderator.id)]
-    assert MEETUP["url"] in entries[0].detail
+    assert entries[0].data["url"] == MEETUP["url"]
 
     shown = answer(await server.member.slash(server.channel, "resources", region="US"))
     assert link_urls(shown)[-1] == MEETUP["url"]

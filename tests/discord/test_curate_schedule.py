@@ -16,7 +16,7 @@ from bot.app import LatchBot
 from bot.db.audit import AuditRepository
 from bot.db.tip_schedules import TipScheduleRepository
 from bot.metrics import SCHEDULED_POSTS
-from bot.reminders.rules import TIME_HELP
+from bot.ui.messages import TIME_HELP
 from tests.conftest import Server, answer, refusals, reopen_command_to_everyone, text
 
 DAY = 24 * 3600

@@ -35,7 +35,10 @@ async def test_moderator_changes_settings_and_the_change_is_audited(
     audit = await server.moderator.slash(server.channel, "curate audit")
     description = answer(audit).embeds[0].description or ""
     assert f"<@{server.moderator.id}>" in description
-    assert "timezone: UTC → Europe/London" in description
+    # In words, with the channel as a mention and the region by name.
+    assert "changed review channel not set → <#" in description
+    assert "time zone UTC → Europe/London" in description
+    assert "region Global → United Kingdom" in description
 
 
 async def test_settings_without_options_shows_the_current_settings(server: Server) -> None:

@@ -9,11 +9,11 @@ import pytest
 import simcord
 
 from bot.app import LatchBot
-from bot.content.catalog import FROM_MODERATORS, NO_SOURCE
 from bot.db.audit import AuditRepository
 from bot.db.server_tips import ServerTipsRepository
-from bot.suggestions import TipDraft
+from bot.domain.suggestions import TipDraft
 from bot.ui.card_views import ANOTHER_TIP_LABEL, SHARE_LABEL
+from bot.ui.cards import FROM_MODERATORS, NOT_FROM_LIBRARY
 from bot.ui.search_views import OPEN_RESULT_ID
 from bot.ui.server_tip_views import NEXT_LABEL, PREVIOUS_LABEL
 from tests.conftest import Server, answer, refusals, reopen_command_to_everyone, text
@@ -64,7 +64,7 @@ async def test_moderator_adds_a_tip_without_a_source_and_it_is_audited(
     assert text(result).startswith("Added tip #1.")
     embed = answer(result).embeds[0]
     assert embed.title == FLANNEL["title"]
-    assert NO_SOURCE in sources_of(result)
+    assert NOT_FROM_LIBRARY in sources_of(result)
     [tip] = await stored_tips(simcord_bot, server)
     assert (tip.title, tip.body, tip.source_url) == (FLANNEL["title"], FLANNEL["body"], None)
     assert await actions(simcord_bot, server) == ["tip.add"]
@@ -78,7 +78,7 @@ async def test_a_source_link_is_shown_with_the_moderators_attribution(server: Se
     assert (
         "[llli.org/breastfeeding-info/pumping](https://www.llli.org/breastfeeding-info/pumping/)" in sources
     )
-    assert NO_SOURCE not in sources
+    assert NOT_FROM_LIBRARY not in sources
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ async def test_members_find_a_server_tip_in_tip_autocomplete_and_search(server: 
 
     shown = await server.member.slash(server.channel, "tip", technique="server-tip-1")
     assert answer(shown).embeds[0].title == FLANNEL["title"]
-    assert NO_SOURCE in sources_of(shown)
+    assert NOT_FROM_LIBRARY in sources_of(shown)
 
     found = await server.member.slash(server.channel, "search", query="flannel")
     assert "Server tip" in (answer(found).embeds[0].description or "")
@@ -189,7 +189,7 @@ async def test_another_tip_rotates_through_the_server_tip_and_share_posts_it(ser
     posted = server.channel.last_message
     assert posted is not None
     assert posted.embeds[0].title == FLANNEL["title"]
-    assert NO_SOURCE in (posted.embeds[0].fields[0].value or "")
+    assert NOT_FROM_LIBRARY in (posted.embeds[0].fields[0].value or "")
 
 
 async def test_member_text_cannot_ping_or_format_in_the_card(server: Server) -> None:

@@ -12,7 +12,7 @@ import pytest
 import simcord
 
 from bot.app import LatchBot
-from bot.letdown import ROUTINE, LetdownStep
+from bot.domain.letdown import ROUTINE, LetdownStep
 from tests.conftest import Server, answer
 
 DISCLAIMER = "Peer-support information, not medical advice. Talk to an IBCLC or your doctor."
@@ -213,7 +213,7 @@ async def test_a_bug_behind_a_button_still_answers_with_a_reference(
 
 async def test_a_button_pressed_while_shutting_down_says_so(server: Server, simcord_env: simcord.Env) -> None:
     message = answer(await server.member.slash(server.channel, "letdown"))
-    latch_bot(simcord_env).accepting_work = False
+    latch_bot(simcord_env).work.accepting_work = False
 
     pressed = await server.member.click(message, label="Next")
 

@@ -12,9 +12,10 @@ import simcord
 from discord import app_commands
 
 from bot.app import LatchBot
-from bot.errors import UserFacingError
+from bot.domain.reminders.parsing import parse_interval
 from bot.health import start_health_server
 from bot.metrics import REGISTRY
+from bot.ui.messages import INTERVAL_HELP
 from tests.conftest import Server, answer, refusals
 
 PRIVATE_TEXT = "my nipple hurts and I only got 20 ml"
@@ -32,7 +33,7 @@ def _latency_observations() -> float:
 def _add_test_commands(bot: LatchBot) -> None:
     @app_commands.command(name="picky", description="rejects its input")
     async def picky(interaction: discord.Interaction, words: str) -> None:
-        raise UserFacingError("Use a number and a unit, e.g. `3h`.")
+        parse_interval(words)
 
     @app_commands.command(name="crash", description="raises a bug")
     async def crash(interaction: discord.Interaction, words: str) -> None:
@@ -91,7 +92,8 @@ async def test_bad_input_counts_as_a_user_error(server: Server, simcord_env: sim
 
     await server.member.slash(server.channel, "picky", words=PRIVATE_TEXT)
 
-    assert refusals(simcord_env) == ["Use a number and a unit, e.g. `3h`."]
+    [refusal] = refusals(simcord_env)
+    assert refusal.endswith(INTERVAL_HELP)
     assert _count("/picky", "user_error") == before + 1
     assert _count("/picky", "ok") == 0
 

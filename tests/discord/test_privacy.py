@@ -6,10 +6,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.app import LatchBot
-from bot.db.privacy import PrivacyRepository
-from bot.db.reminders import NewReminder, ReminderRepository
-from bot.privacy import EXPORT_FILENAME, EXPORT_SCHEMA_VERSION, USER_DATA
-from bot.reminders.rules import AtRule, EveryRule, next_fire, parse_times
+from bot.db.pump_users import PumpUserRepository
+from bot.db.reminders import ReminderRepository
+from bot.domain.privacy import EXPORT_FILENAME, EXPORT_SCHEMA_VERSION
+from bot.domain.reminders.model import AtRule, EveryRule, NewReminder
+from bot.domain.reminders.parsing import parse_times
+from bot.domain.reminders.schedule import next_fire
 from bot.ui.privacy_views import ERASE_LABEL, KEEP_LABEL, KEPT_TEXT
 from tests.conftest import Server, answer, text
 
@@ -33,7 +35,7 @@ async def _give_member_reminders(bot: LatchBot, server: Server) -> int:
     second = next_fire(every, zone, now)
     assert second is not None
     await repository.create(NewReminder(server.member.id, None, None, every, zone, second), now=now)
-    await repository.set_timezone(server.member.id, zone, now=now)
+    await PumpUserRepository(bot.db).set_timezone(server.member.id, zone, now=now)
     return reminder_id
 
 
@@ -71,7 +73,7 @@ async def test_export_is_a_private_json_file_with_every_kind(server: Server, sim
     document = json.loads(await attachment.read())
     assert document["schema_version"] == EXPORT_SCHEMA_VERSION
     assert document["user_id"] == str(server.member.id)
-    assert set(document["data"]) == {entry.kind for entry in USER_DATA}
+    assert set(document["data"]) == set(simcord_bot.services.privacy.kinds)
     assert reminder_id in [row["id"] for row in document["data"]["reminders"]]
     assert document["data"]["pump_settings"][0]["timezone"] == "Europe/London"
 
@@ -109,6 +111,6 @@ async def test_erase_removes_reminders_and_settings_and_says_so(
     assert "2 reminders" in text(erased)
     assert "1 reminder settings" in text(erased)
     assert answer(erased).components == []
-    sections = await PrivacyRepository(simcord_bot.db).collect(server.member.id)
+    sections = await simcord_bot.services.privacy.collect(server.member.id)
     assert all(rows == [] for rows in sections.values())
     assert await ReminderRepository(simcord_bot.db).get(other) is not None

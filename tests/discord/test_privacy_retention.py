@@ -13,8 +13,9 @@ from bot.app import LatchBot
 from bot.clock import to_storage
 from bot.db.guild_settings import GuildSettingsRepository
 from bot.db.privacy import PrivacyRepository
-from bot.db.reminders import NewReminder, ReminderRepository
-from bot.reminders.rules import AtRule, parse_times
+from bot.db.reminders import ReminderRepository
+from bot.domain.reminders.model import AtRule, NewReminder
+from bot.domain.reminders.parsing import parse_times
 from tests.conftest import Server
 
 DAY = timedelta(days=1).total_seconds()

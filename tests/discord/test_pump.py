@@ -6,15 +6,18 @@ SimCord's clock starts at 2026-01-01 00:00 UTC (a Thursday); Europe/London is on
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import discord
 import pytest
 import simcord
 
 from bot.app import LatchBot
+from bot.db.deliveries import DeliveryRepository
 from bot.db.guild_settings import GuildSettingsRepository
-from bot.db.reminders import MAX_ACTIVE_PER_USER, Reminder, ReminderRepository
+from bot.db.pump_users import PumpUserRepository
+from bot.db.reminders import ReminderRepository
+from bot.domain.reminders.model import MAX_ACTIVE_PER_USER, Reminder
 from bot.metrics import REMINDERS_SENT
 from tests.conftest import Server, answer, refusals, text
 
@@ -30,6 +33,14 @@ def current_bot(server: Server) -> LatchBot:
 
 def repository(server: Server) -> ReminderRepository:
     return ReminderRepository(current_bot(server).db)
+
+
+def users(server: Server) -> PumpUserRepository:
+    return PumpUserRepository(current_bot(server).db)
+
+
+def deliveries(server: Server) -> DeliveryRepository:
+    return DeliveryRepository(current_bot(server).db)
 
 
 def dms(actor: simcord.MemberActor) -> list[discord.Message]:
@@ -117,7 +128,7 @@ async def test_the_dm_channel_is_created_once_and_each_delivery_is_one_request(s
     nonces = [body["nonce"] for body in sends]
     assert len(set(nonces)) == 3 and all(len(nonce) <= 25 for nonce in nonces)
     assert all(body["enforce_nonce"] is True for body in sends)
-    assert (await repository(server).user(server.member.id)).dm_channel_id == server.member.user.dm_channel.id
+    assert (await users(server).user(server.member.id)).dm_channel_id == server.member.user.dm_channel.id
 
 
 async def test_at_reminder_fires_at_each_local_time(server: Server) -> None:
@@ -175,7 +186,7 @@ async def test_since_last_counts_from_the_session_marked_done(server: Server) ->
 
     [delivered] = reminders_in(dms(server.member))
     assert delivered.created_at == START + timedelta(hours=3)
-    stored = await repository(server).user(server.member.id)
+    stored = await users(server).user(server.member.id)
     assert stored.last_done_at == START + timedelta(hours=1)
 
 
@@ -210,8 +221,8 @@ async def test_done_records_only_the_time(server: Server) -> None:
 
     pressed = await server.member.user.click(delivered, label="Done")
 
-    assert pressed.ephemeral and "Session recorded" in text(pressed)
-    stored = await repository(server).user(server.member.id)
+    assert pressed.ephemeral and "Session done at" in text(pressed)
+    stored = await users(server).user(server.member.id)
     assert stored.last_done_at == START + timedelta(hours=3, minutes=2)
 
 
@@ -263,7 +274,7 @@ async def test_every_button_works_after_a_restart(server: Server, bot_factory: o
     assert "Snoozed" in text(await server.member.user.click(delivered, label="Snooze 10 min"))
     await server.env.advance_time(10 * 60)
     assert len(reminders_in(dms(server.member))) == 2
-    assert "Session recorded" in text(await server.member.user.click(delivered, label="Done"))
+    assert "Session done at" in text(await server.member.user.click(delivered, label="Done"))
     assert "Skipped" in text(await server.member.user.click(delivered, label="Skip"))
     assert "Paused" in text(await server.member.user.click(delivered, label="Pause"))
     [reminder] = await mine(server)
@@ -288,7 +299,7 @@ async def test_another_member_cannot_press_someone_elses_reminder_buttons(server
         assert "belongs to someone else" in text(pressed)
     [reminder] = await mine(server)
     assert reminder.status == "active" and reminder.snoozed_until is None
-    assert (await repository(server).user(server.moderator.id)).last_done_at is None
+    assert (await users(server).user(server.moderator.id)).last_done_at is None
 
 
 # ------------------------------------------------------------------ list, pause, resume, delete
@@ -430,7 +441,7 @@ async def test_bad_input_is_refused_with_what_is_accepted_and_nothing_is_stored(
     assert expected in text(result)
     assert refusals(server.env) == [text(result)]
     assert await mine(server) == []
-    assert (await repository(server).user(server.member.id)).timezone is None
+    assert (await users(server).user(server.member.id)).timezone is None
 
 
 # ------------------------------------------------------------------ failures
@@ -491,7 +502,7 @@ async def test_server_errors_are_retried_then_delivered_once(server: Server) -> 
     [delivered] = reminders_in(dms(server.member))
     assert delivered.created_at == START + timedelta(hours=3, seconds=5)  # after 1 s and 4 s backoffs
     [reminder] = await mine(server)
-    [record] = await repository(server).deliveries(reminder.id)
+    [record] = await deliveries(server).deliveries(reminder.id)
     assert record["state"] == "sent" and record["attempts"] == 3
 
 
@@ -506,7 +517,7 @@ async def test_a_server_error_that_persists_gives_up_and_waits_for_the_next_occu
 
     [reminder] = await mine(server)
     assert reminder.status == "active"
-    records = await repository(server).deliveries(reminder.id)
+    records = await deliveries(server).deliveries(reminder.id)
     assert [(r["state"], r["attempts"]) for r in records] == [("failed", 4), ("sent", 1)]
     assert [m.created_at for m in reminders_in(dms(server.member))] == [START + timedelta(hours=6)]
 
@@ -528,10 +539,9 @@ async def test_one_failing_reminder_does_not_delay_the_others(server: Server) ->
 
 
 async def stop_dispatching(server: Server) -> None:
-    cog = current_bot(server).get_cog("Pump")
-    # Extensions are loaded as fresh modules, so the cog is found by name, not by class.
-    assert cog is not None and type(cog).__name__ == "Pump"
-    cast(Any, cog).dispatcher.stop()  # the bot is "down": nothing is claimed or sent
+    dispatcher = current_bot(server).reminder_dispatcher
+    assert dispatcher is not None
+    dispatcher.stop()  # the bot is "down": nothing is claimed or sent
 
 
 async def test_a_reminder_missed_by_less_than_30_minutes_is_sent_once_marked_late(
@@ -576,9 +586,10 @@ async def test_a_claim_left_in_flight_by_a_crash_is_resent_with_the_same_nonce(
     await stop_dispatching(server)
     await server.env.advance_time(3 * HOUR)
     # What a crash between the claim and the send leaves behind: a claimed, unsent delivery.
-    from bot.reminders.engine import GRACE, LATE_AFTER, next_occurrence
+    from bot.reminders.dispatcher import GRACE, LATE_AFTER
+    from bot.reminders.service import next_occurrence
 
-    claimed, _ = await repository(server).claim_due(
+    claimed, _ = await deliveries(server).claim_due(
         server.env.now(), limit=10, grace=GRACE, late_after=LATE_AFTER, next_occurrence=next_occurrence
     )
     [delivery] = claimed
@@ -591,7 +602,7 @@ async def test_a_claim_left_in_flight_by_a_crash_is_resent_with_the_same_nonce(
     assert send["nonce"] == delivery.nonce
     assert resent.created_at == START + timedelta(hours=3)  # re-sent as the new generation starts
     [reminder] = await mine(server)
-    assert [r["state"] for r in await repository(server).deliveries(reminder.id)] == ["sent"]
+    assert [r["state"] for r in await deliveries(server).deliveries(reminder.id)] == ["sent"]
 
 
 async def test_a_claim_older_than_the_nonce_window_is_not_sent_again_when_discord_has_it(
@@ -613,7 +624,7 @@ async def test_a_claim_older_than_the_nonce_window_is_not_sent_again_when_discor
     await server.env.advance_time(1)
 
     assert reminders_in(dms(server.member)) == [delivered]
-    assert [r["state"] for r in await repository(server).deliveries(reminder.id)] == ["sent"]
+    assert [r["state"] for r in await deliveries(server).deliveries(reminder.id)] == ["sent"]
 
 
 async def test_a_claim_older_than_the_nonce_window_is_sent_late_when_discord_never_got_it(
@@ -622,9 +633,10 @@ async def test_a_claim_older_than_the_nonce_window_is_sent_late_when_discord_nev
     await server.member.slash(server.channel, "pump every", interval="3h")
     await stop_dispatching(server)
     await server.env.advance_time(3 * HOUR)
-    from bot.reminders.engine import GRACE, LATE_AFTER, next_occurrence
+    from bot.reminders.dispatcher import GRACE, LATE_AFTER
+    from bot.reminders.service import next_occurrence
 
-    await repository(server).claim_due(
+    await deliveries(server).claim_due(
         server.env.now(), limit=10, grace=GRACE, late_after=LATE_AFTER, next_occurrence=next_occurrence
     )
     await server.env.advance_time(10 * 60)  # the crash happened before the send; down for 10 min
@@ -635,4 +647,4 @@ async def test_a_claim_older_than_the_nonce_window_is_sent_late_when_discord_nev
     [resent] = reminders_in(dms(server.member))
     assert "late" in (resent.embeds[0].title or "")
     [reminder] = await mine(server)
-    assert [r["state"] for r in await repository(server).deliveries(reminder.id)] == ["sent"]
+    assert [r["state"] for r in await deliveries(server).deliveries(reminder.id)] == ["sent"]

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.content.loader import load_library
 from bot.db.guild_settings import GuildSettingsRepository
 from bot.db.server_resources import ServerResourceRepository
-from bot.resources import region_label
+from bot.domain.resources import region_label
 from bot.ui.resource_views import EMERGENCY, NEXT_LABEL, PREVIOUS_LABEL
 from tests.conftest import Server, answer, refusals, text
 
@@ -195,7 +195,7 @@ async def test_crisis_in_a_dm_lists_every_countrys_line(simcord_env: simcord.Env
     assert {"988-lifeline", "samaritans", "lifeline-australia", "find-a-helpline"} <= set(ids)
     assert ids[-1] == "find-a-helpline"  # phone and text lines first, the directory after
     shown = embed_text(message)
-    assert "Call **116 123**" in shown and "United Kingdom & Ireland" in shown
+    assert "Call **116 123**" in shown and "United Kingdom and Ireland" in shown
 
 
 async def test_mental_health_puts_crisis_lines_before_the_rest(server: Server) -> None:

@@ -13,9 +13,8 @@ import simcord
 from bot.app import LatchBot
 from bot.db.audit import AuditRepository
 from bot.db.server_tips import ServerTipsRepository
-from bot.db.suggestions import SuggestionsRepository
+from bot.ui.messages import MESSAGES
 from bot.ui.suggestion_views import APPROVE_LABEL, EDIT_LABEL, REJECT_LABEL
-from cogs.suggest import SUGGESTIONS_OFF
 from tests.conftest import Server, answer, refusals, text
 
 SUGGESTED = {
@@ -73,9 +72,9 @@ async def test_without_a_review_channel_suggestions_are_off_and_nothing_is_store
     result = await server.member.slash(server.channel, "suggest")
 
     assert result.modal is None and result.ephemeral
-    assert text(result) == SUGGESTIONS_OFF
-    assert refusals(server.env) == [SUGGESTIONS_OFF]
-    assert await SuggestionsRepository(simcord_bot.db).pending(server.guild.id) == []
+    assert text(result) == MESSAGES["suggest.off"]
+    assert refusals(server.env) == [MESSAGES["suggest.off"]]
+    assert await simcord_bot.services.suggestions.pending(server.guild.id) == []
 
 
 async def test_a_suggestion_is_stored_and_posted_for_review_with_three_buttons(
@@ -93,7 +92,7 @@ async def test_a_suggestion_is_stored_and_posted_for_review_with_three_buttons(
     assert message.embeds[0].description == SUGGESTED["body"]
     assert "asked to be credited as “sam”" in fields(message)["Suggested by"]
     assert labels(message) == [APPROVE_LABEL, EDIT_LABEL, REJECT_LABEL]
-    [pending] = await SuggestionsRepository(simcord_bot.db).pending(server.guild.id)
+    [pending] = await simcord_bot.services.suggestions.pending(server.guild.id)
     assert (pending.user_id, pending.credit_name, pending.review_message_id) == (
         server.member.id,
         "sam",
@@ -127,7 +126,7 @@ async def test_a_bad_source_link_is_refused_and_nothing_is_stored(
 
     assert "Only https:// links are accepted." in text(result)
     assert refusals(server.env) == [text(result)]
-    assert await SuggestionsRepository(simcord_bot.db).pending(server.guild.id) == []
+    assert await simcord_bot.services.suggestions.pending(server.guild.id) == []
     assert review.last_message is None
 
 
@@ -141,7 +140,7 @@ async def test_the_fourth_suggestion_in_24_hours_is_refused(server: Server, simc
     assert fourth.modal is None
     assert "You've suggested 3 tips here in the last 24 hours" in text(fourth)
     assert refusals(server.env) == [text(fourth)]
-    assert len(await SuggestionsRepository(simcord_bot.db).pending(server.guild.id)) == 3
+    assert len(await simcord_bot.services.suggestions.pending(server.guild.id)) == 3
 
     await server.env.advance_time(24 * 3600 + 1)
     fifth = await suggest(server, title="Tip 4")
@@ -160,7 +159,7 @@ async def test_the_limit_also_holds_for_forms_opened_before_it_was_reached(
 
     assert "You've suggested 3 tips" in text(late)
     assert refusals(server.env) == [text(late)]
-    assert len(await SuggestionsRepository(simcord_bot.db).pending(server.guild.id)) == 3
+    assert len(await simcord_bot.services.suggestions.pending(server.guild.id)) == 3
 
 
 async def test_a_review_channel_the_bot_cannot_post_in_stores_nothing(
@@ -173,7 +172,7 @@ async def test_a_review_channel_the_bot_cannot_post_in_stores_nothing(
 
     assert "couldn't post your suggestion" in text(result)
     assert refusals(server.env) == [text(result)]
-    assert await SuggestionsRepository(simcord_bot.db).pending(server.guild.id) == []
+    assert await simcord_bot.services.suggestions.pending(server.guild.id) == []
 
 
 # ------------------------------------------------------------------ deciding
@@ -228,8 +227,8 @@ async def test_edit_and_approve_saves_the_moderators_version(server: Server, sim
     [tip] = await ServerTipsRepository(simcord_bot.db).list(server.guild.id)
     assert (tip.title, tip.source_url) == ("A photo of your baby", "https://www.llli.org/")
     assert labels(review_message(review)) == []
-    assert "suggestion #1 → tip #1 (edited)" in [
-        entry.detail for entry in await AuditRepository(simcord_bot.db).recent(server.guild.id)
+    assert {"suggestion": 1, "tip": 1, "edited": True} in [
+        entry.data for entry in await AuditRepository(simcord_bot.db).recent(server.guild.id)
     ]
 
 
@@ -289,9 +288,7 @@ async def test_a_plain_member_cannot_decide_even_on_their_own_suggestion(
         assert "Manage Server" in text(result)
     assert labels(review_message(review)) == [APPROVE_LABEL, EDIT_LABEL, REJECT_LABEL]
     assert await ServerTipsRepository(simcord_bot.db).list(server.guild.id) == []
-    assert [s.status for s in await SuggestionsRepository(simcord_bot.db).pending(server.guild.id)] == [
-        "pending"
-    ]
+    assert [s.status for s in await simcord_bot.services.suggestions.pending(server.guild.id)] == ["pending"]
     assert await actions(simcord_bot, server) == ["settings"]
 
 

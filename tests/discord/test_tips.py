@@ -11,8 +11,8 @@ import pytest
 import simcord
 
 from bot.app import LatchBot
+from bot.catalog.service import FEATURED_TIPS
 from bot.config import Settings
-from bot.content.catalog import FEATURED_TIPS
 from tests.conftest import Server, answer, text
 from tests.discord.test_facts import (
     CRISIS_FIELD,

@@ -20,8 +20,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.db.database import Database
-from bot.db.reminders import NewReminder, ReminderRepository, delivery_nonce
-from bot.reminders.rules import AtRule, OnceRule, Rule, next_fire
+from bot.db.pump_users import PumpUserRepository
+from bot.db.reminders import ReminderRepository
+from bot.domain.reminders.model import AtRule, NewReminder, OnceRule, Rule, delivery_nonce
+from bot.domain.reminders.schedule import next_fire
 from tests.process.fake_discord import FakeDiscord, Hold
 from tests.process.helpers import spawn_cli
 
@@ -64,6 +66,7 @@ async def _seed(fake: FakeDiscord, database_path: Path, *, due: int, now: dateti
     try:
         await database.migrate()
         repository = ReminderRepository(database)
+        users = PumpUserRepository(database)
         seeded: list[Seeded] = []
         for index in range(due):
             user_id = int(fake.add_user(username=f"parent{index}")["id"])
@@ -71,7 +74,7 @@ async def _seed(fake: FakeDiscord, database_path: Path, *, due: int, now: dateti
             new = NewReminder(user_id, None, None, rule, ZONE, fire)
             reminder_id = await repository.create(new, now=fire - timedelta(hours=1))
             if index % 2:
-                await repository.cache_dm_channel(user_id, fake.dm_channel_id(user_id), now=now)
+                await users.cache_dm_channel(user_id, fake.dm_channel_id(user_id), now=now)
             seeded.append(Seeded(reminder_id, user_id, fire))
         return seeded
     finally:

@@ -22,9 +22,9 @@ from bot.ui.cards import (
     SourcesTooLong,
     card_embed,
     crisis_text,
-    escape_mentions,
     sources_value,
 )
+from bot.ui.text import escape_mentions
 
 CONTENT_ROOT = Path(__file__).resolve().parents[2] / "content"
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.content import ContentLibrary, load_library
-from bot.letdown import (
+from bot.domain.letdown import (
     ACTIONS,
     MAX_MINUTES,
     MIN_MINUTES,

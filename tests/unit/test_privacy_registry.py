@@ -10,22 +10,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.content.loader import load_library
 from bot.db.database import Database
-from bot.privacy import (
+from bot.domain.privacy import (
     EXPORT_SCHEMA_VERSION,
     NOT_A_MEMBER,
     SERVER_DATA,
-    USER_DATA,
     Erase,
+    UserData,
     delivery_cutoff,
     departure_cutoff,
-    erase_summary,
     export_bytes,
     export_document,
     looks_like_member_column,
     unregistered_member_columns,
     unregistered_server_tables,
 )
+from bot.services import Services
+from bot.ui.privacy_views import ERASED_LABELS, erase_summary
 
 NOW = datetime(2025, 3, 30, 1, 30, tzinfo=UTC)
 
@@ -56,10 +60,28 @@ async def schema(tmp_path: Path) -> dict[str, list[str]]:
     return await migrated_schema(tmp_path / "schema.sqlite3")
 
 
-async def test_every_column_naming_a_member_is_declared(schema: dict[str, list[str]]) -> None:
-    assert unregistered_member_columns(schema) == [], (
-        "a table stores a member's id without saying how /privacy delete erases it: "
-        "add it to USER_DATA (or to NOT_A_MEMBER with the reason) in bot/privacy.py"
+async def registered_user_data(path: Path) -> tuple[UserData, ...]:
+    """What the bot's privacy service erases: every declaration its services registered."""
+    database = await Database.open(path)
+    try:
+        library = load_library(Settings(_env_file=None).content_dir)
+        services = Services.build(database, library, SystemClock(lambda: NOW))
+        return services.privacy.user_data
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def user_data(tmp_path: Path) -> tuple[UserData, ...]:
+    return await registered_user_data(tmp_path / "registry.sqlite3")
+
+
+async def test_every_column_naming_a_member_is_declared(
+    schema: dict[str, list[str]], user_data: tuple[UserData, ...]
+) -> None:
+    assert unregistered_member_columns(schema, user_data) == [], (
+        "a table stores a member's id without saying how /privacy delete erases it: declare it in "
+        "bot/domain/privacy.py for the service that owns it (or in NOT_A_MEMBER with the reason)"
     )
 
 
@@ -70,8 +92,10 @@ async def test_every_table_keyed_by_a_server_is_erased_with_the_server(schema: d
     )
 
 
-async def test_every_declared_table_and_column_exists(schema: dict[str, list[str]]) -> None:
-    for entry in USER_DATA:
+async def test_every_declared_table_and_column_exists(
+    schema: dict[str, list[str]], user_data: tuple[UserData, ...]
+) -> None:
+    for entry in user_data:
         assert entry.table in schema, entry
         for column in entry.cleared_columns:
             assert column in schema[entry.table], entry
@@ -81,12 +105,12 @@ async def test_every_declared_table_and_column_exists(schema: dict[str, list[str
         assert column in schema.get(table, []), (table, column)
 
 
-async def test_forgotten_columns_accept_null(tmp_path: Path) -> None:
+async def test_forgotten_columns_accept_null(tmp_path: Path, user_data: tuple[UserData, ...]) -> None:
     """A column that /privacy delete sets to NULL must not be NOT NULL."""
     database = await Database.open(tmp_path / "nulls.sqlite3")
     try:
         await database.migrate()
-        for entry in USER_DATA:
+        for entry in user_data:
             if entry.erase is not Erase.FORGET_PERSON:
                 continue
             columns = {
@@ -99,10 +123,10 @@ async def test_forgotten_columns_accept_null(tmp_path: Path) -> None:
         await database.close()
 
 
-def test_a_new_table_with_a_member_column_is_caught() -> None:
+async def test_a_new_table_with_a_member_column_is_caught(user_data: tuple[UserData, ...]) -> None:
     schema = {"new_feature": ["id", "guild_id", "author_id", "created_at"], "audit_log": ["actor_id"]}
 
-    assert unregistered_member_columns(schema) == [("new_feature", "author_id")]
+    assert unregistered_member_columns(schema, user_data) == [("new_feature", "author_id")]
     assert unregistered_server_tables(schema) == ["new_feature"]
 
 
@@ -134,23 +158,26 @@ def test_retention_cutoffs_are_thirty_days_back() -> None:
 
 
 def test_export_has_a_schema_version_and_every_kind() -> None:
-    document = export_document(42, {"reminders": [{"id": 1, "blob": b"\x01"}]}, now=NOW)
+    kinds = ("reminders", "suggestions")
+    document = export_document(
+        42, {"reminders": [{"id": 1, "blob": b"\x01"}]}, kinds=kinds, about="About.", now=NOW
+    )
 
     assert document["schema_version"] == EXPORT_SCHEMA_VERSION
-    assert set(document["data"]) >= {entry.kind for entry in USER_DATA}
+    assert set(document["data"]) == set(kinds)
+    assert document["about"] == "About."
     assert document["data"]["reminders"] == [{"id": 1, "blob": "01"}]
     assert json.loads(export_bytes(document)) == document
 
 
-@given(
-    st.dictionaries(
-        st.sampled_from([entry.kind for entry in USER_DATA]), st.integers(min_value=0, max_value=10_000)
-    )
-)
+async def test_every_registered_kind_has_words_for_the_erase_summary(user_data: tuple[UserData, ...]) -> None:
+    assert {entry.kind for entry in user_data} == set(ERASED_LABELS)
+
+
+@given(st.dictionaries(st.sampled_from(sorted(ERASED_LABELS)), st.integers(min_value=0, max_value=10_000)))
 def test_erase_summary_names_every_touched_kind(counts: dict[str, int]) -> None:
     summary = erase_summary(counts)
-    labels = {entry.kind: entry.label for entry in USER_DATA}
     for kind, count in counts.items():
-        assert (f"{count} {labels[kind]}" in summary) == (count > 0)
+        assert (f"{count} {ERASED_LABELS[kind]}" in summary) == (count > 0)
     if not any(counts.values()):
         assert "Nothing was erased" in summary

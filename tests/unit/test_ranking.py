@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.catalog.service import FEATURED_FACTS, FEATURED_TIPS, CatalogService, LastShown, next_card
 from bot.config import Settings
-from bot.content.catalog import FEATURED_FACTS, FEATURED_TIPS, catalog_for, next_card
 from bot.content.loader import load_library
 from bot.content.models import Card, Source
 from bot.content.ranking import MAX_CHOICES, CardIndex, choices, normalise
-from cogs.tips import LastShown
+from bot.domain.curation import ServerTip
 
 LIBRARY = load_library(Settings(_env_file=None).content_dir)
 FACTS = CardIndex(LIBRARY.facts, featured=FEATURED_FACTS)
@@ -210,12 +210,23 @@ def test_a_half_typed_title_offers_the_card(card: Card, cut: int) -> None:
 # ------------------------------------------------------------------ catalog and rotation
 
 
+class NoServerTips:
+    """Servers that have added no tips of their own."""
+
+    def tips_generation(self, guild_id: int) -> int:
+        return 0
+
+    async def tips(self, guild_id: int) -> list[ServerTip]:
+        return []
+
+
 async def test_the_catalog_lists_the_library_tips_for_servers_and_dms() -> None:
+    catalog = CatalogService(LIBRARY, NoServerTips())
     for guild_id in (None, 1234):
-        tips = list((await catalog_for(LIBRARY).tips_for(guild_id)).cards)
+        tips = list((await catalog.tips_for(guild_id)).cards)
         assert ids(tips)[: len(FEATURED_TIPS)] == list(FEATURED_TIPS)
         assert sorted(ids(tips)) == sorted(card.id for card in LIBRARY.tips)
-    assert catalog_for(LIBRARY) is catalog_for(LIBRARY)  # indexes are built once
+    assert await catalog.tips_for(None) is await catalog.tips_for(1234)  # indexes are built once
 
 
 def test_the_rotation_visits_every_tip_without_repeating() -> None:

@@ -1,9 +1,10 @@
-"""ReminderRepository against a real migrated SQLite file: limits, claims, recovery, failures, nonces."""
+"""The reminder repositories on a real migrated SQLite file: limits, claims, recovery, failures, nonces."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -13,26 +14,40 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.db.database import Database
-from bot.db.reminders import (
+from bot.db.deliveries import DeliveryRepository
+from bot.db.pump_users import PumpUserRepository
+from bot.db.reminders import ReminderRepository
+from bot.domain.reminders.model import (
     MAX_ACTIVE_PER_USER,
+    AtRule,
+    EveryRule,
     NewReminder,
-    ReminderLimitError,
-    ReminderRepository,
+    OnceRule,
+    ReminderLimit,
     delivery_nonce,
 )
-from bot.reminders.engine import GRACE, LATE_AFTER, next_occurrence
-from bot.reminders.rules import AtRule, EveryRule, OnceRule
+from bot.reminders.dispatcher import GRACE, LATE_AFTER
+from bot.reminders.service import next_occurrence
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 EVERY_HOUR = EveryRule(interval=timedelta(hours=1), anchor=time(0))
 
 
+@dataclass(frozen=True)
+class Store:
+    """The three reminder repositories over one migrated database."""
+
+    reminders: ReminderRepository
+    deliveries: DeliveryRepository
+    users: PumpUserRepository
+
+
 @pytest_asyncio.fixture
-async def repository(tmp_path: Path) -> AsyncIterator[ReminderRepository]:
+async def repository(tmp_path: Path) -> AsyncIterator[Store]:
     database = await Database.open(tmp_path / "reminders.sqlite3")
     await database.migrate()
     try:
-        yield ReminderRepository(database)
+        yield Store(ReminderRepository(database), DeliveryRepository(database), PumpUserRepository(database))
     finally:
         await database.close()
 
@@ -41,53 +56,53 @@ def every_hour(user_id: int = 1, *, first: datetime = NOW + timedelta(hours=1)) 
     return NewReminder(user_id, None, None, EVERY_HOUR, "UTC", first)
 
 
-async def claim(repository: ReminderRepository, now: datetime) -> tuple[list, int]:  # type: ignore[type-arg]
-    return await repository.claim_due(
+async def claim(repository: Store, now: datetime) -> tuple[list, int]:  # type: ignore[type-arg]
+    return await repository.deliveries.claim_due(
         now, limit=100, grace=GRACE, late_after=LATE_AFTER, next_occurrence=next_occurrence
     )
 
 
-async def test_create_stores_the_rule_and_reads_it_back(repository: ReminderRepository) -> None:
+async def test_create_stores_the_rule_and_reads_it_back(repository: Store) -> None:
     rule = AtRule((time(6), time(13, 30)))
-    reminder_id = await repository.create(
+    reminder_id = await repository.reminders.create(
         NewReminder(7, 99, None, rule, "Europe/London", NOW + timedelta(hours=1)), now=NOW
     )
 
-    stored = await repository.get(reminder_id)
+    stored = await repository.reminders.get(reminder_id)
     assert stored is not None
     assert (stored.user_id, stored.guild_id, stored.channel_id) == (7, 99, None)
     assert stored.rule == rule and stored.kind == "at" and stored.timezone == "Europe/London"
     assert stored.status == "active" and stored.next_fire_at == NOW + timedelta(hours=1)
 
 
-async def test_the_limit_holds_even_for_concurrent_creates(repository: ReminderRepository) -> None:
+async def test_the_limit_holds_even_for_concurrent_creates(repository: Store) -> None:
     results = await asyncio.gather(
-        *(repository.create(every_hour(), now=NOW) for _ in range(MAX_ACTIVE_PER_USER + 5)),
+        *(repository.reminders.create(every_hour(), now=NOW) for _ in range(MAX_ACTIVE_PER_USER + 5)),
         return_exceptions=True,
     )
 
-    refused = [result for result in results if isinstance(result, ReminderLimitError)]
+    refused = [result for result in results if isinstance(result, ReminderLimit)]
     assert len(refused) == 5
-    assert len(await repository.for_user(1)) == MAX_ACTIVE_PER_USER
-    await repository.create(every_hour(user_id=2), now=NOW)  # per person
+    assert len(await repository.reminders.for_user(1)) == MAX_ACTIVE_PER_USER
+    await repository.reminders.create(every_hour(user_id=2), now=NOW)  # per person
 
 
-async def test_resume_respects_the_limit(repository: ReminderRepository) -> None:
-    first = await repository.create(every_hour(), now=NOW)
-    await repository.pause(first, now=NOW)
+async def test_resume_respects_the_limit(repository: Store) -> None:
+    first = await repository.reminders.create(every_hour(), now=NOW)
+    await repository.reminders.pause(first, now=NOW)
     for _ in range(MAX_ACTIVE_PER_USER):
-        await repository.create(every_hour(), now=NOW)
+        await repository.reminders.create(every_hour(), now=NOW)
 
-    with pytest.raises(ReminderLimitError):
-        await repository.resume(first, next_fire_at=NOW + timedelta(hours=1), now=NOW)
-    stored = await repository.get(first)
+    with pytest.raises(ReminderLimit):
+        await repository.reminders.resume(first, next_fire_at=NOW + timedelta(hours=1), now=NOW)
+    stored = await repository.reminders.get(first)
     assert stored is not None and stored.status == "paused"
 
 
 async def test_a_due_reminder_is_claimed_once_and_moved_to_its_next_occurrence(
-    repository: ReminderRepository,
+    repository: Store,
 ) -> None:
-    reminder_id = await repository.create(every_hour(), now=NOW)
+    reminder_id = await repository.reminders.create(every_hour(), now=NOW)
     due = NOW + timedelta(hours=1)
 
     claimed, skipped = await claim(repository, due)
@@ -97,18 +112,20 @@ async def test_a_due_reminder_is_claimed_once_and_moved_to_its_next_occurrence(
     [delivery] = claimed
     assert delivery.scheduled_for == due and not delivery.late
     assert delivery.next_fire_at == due + timedelta(hours=1)
-    stored = await repository.get(reminder_id)
+    stored = await repository.reminders.get(reminder_id)
     assert stored is not None and stored.next_fire_at == due + timedelta(hours=1)
-    assert [record["state"] for record in await repository.deliveries(reminder_id)] == ["sending"]
+    assert [record["state"] for record in await repository.deliveries.deliveries(reminder_id)] == ["sending"]
 
 
 async def test_after_downtime_a_recent_miss_is_late_and_an_old_one_is_skipped(
-    repository: ReminderRepository,
+    repository: Store,
 ) -> None:
-    recent = await repository.create(
+    recent = await repository.reminders.create(
         every_hour(first=NOW - timedelta(minutes=10)), now=NOW - timedelta(days=1)
     )
-    old = await repository.create(every_hour(first=NOW - timedelta(hours=5)), now=NOW - timedelta(days=1))
+    old = await repository.reminders.create(
+        every_hour(first=NOW - timedelta(hours=5)), now=NOW - timedelta(days=1)
+    )
 
     claimed, skipped = await claim(repository, NOW)
 
@@ -116,95 +133,86 @@ async def test_after_downtime_a_recent_miss_is_late_and_an_old_one_is_skipped(
     [delivery] = claimed
     assert delivery.reminder_id == recent and delivery.late
     for reminder_id in (recent, old):
-        stored = await repository.get(reminder_id)
+        stored = await repository.reminders.get(reminder_id)
         assert stored is not None and stored.next_fire_at is not None and stored.next_fire_at > NOW
 
 
-async def test_a_once_reminder_finishes_after_its_claim(repository: ReminderRepository) -> None:
+async def test_a_once_reminder_finishes_after_its_claim(repository: Store) -> None:
     at = NOW + timedelta(minutes=45)
-    reminder_id = await repository.create(NewReminder(1, None, None, OnceRule(at), "UTC", at), now=NOW)
+    reminder_id = await repository.reminders.create(
+        NewReminder(1, None, None, OnceRule(at), "UTC", at), now=NOW
+    )
 
     [delivery], _ = await claim(repository, at)
 
     assert delivery.next_fire_at is None
-    stored = await repository.get(reminder_id)
+    stored = await repository.reminders.get(reminder_id)
     assert stored is not None and stored.status == "finished"
 
 
-async def test_a_snooze_is_a_one_off_claim(repository: ReminderRepository) -> None:
-    reminder_id = await repository.create(every_hour(), now=NOW)
+async def test_a_snooze_is_a_one_off_claim(repository: Store) -> None:
+    reminder_id = await repository.reminders.create(every_hour(), now=NOW)
     until = NOW + timedelta(minutes=10)
-    assert await repository.snooze(reminder_id, until=until, now=NOW)
-    assert await repository.earliest_due() == until
+    assert await repository.reminders.snooze(reminder_id, until=until, now=NOW)
+    assert await repository.deliveries.earliest_due() == until
 
     [delivery], _ = await claim(repository, until)
 
     assert delivery.scheduled_for == until
-    stored = await repository.get(reminder_id)
+    stored = await repository.reminders.get(reminder_id)
     assert stored is not None and stored.snoozed_until is None
     assert stored.next_fire_at == NOW + timedelta(hours=1)
 
 
-async def test_recovery_resends_recent_claims_and_skips_stale_ones(repository: ReminderRepository) -> None:
-    recent = await repository.create(every_hour(first=NOW), now=NOW - timedelta(hours=2))
-    stale = await repository.create(
+async def test_recovery_resends_recent_claims_and_skips_stale_ones(repository: Store) -> None:
+    recent = await repository.reminders.create(every_hour(first=NOW), now=NOW - timedelta(hours=2))
+    stale = await repository.reminders.create(
         every_hour(first=NOW - timedelta(minutes=20)), now=NOW - timedelta(hours=2)
     )
     await claim(repository, NOW)
 
-    resend, skipped = await repository.recover_sending(
+    resend, skipped = await repository.deliveries.recover_sending(
         NOW + timedelta(minutes=15), grace=GRACE, late_after=LATE_AFTER
     )
 
     assert skipped == 1
     assert [delivery.reminder_id for delivery in resend] == [recent]
     assert resend[0].nonce == delivery_nonce(recent, NOW) and resend[0].late
-    assert [record["state"] for record in await repository.deliveries(stale)] == ["skipped"]
+    assert [record["state"] for record in await repository.deliveries.deliveries(stale)] == ["skipped"]
 
 
 async def test_a_closed_dm_pauses_the_reminder_and_leaves_a_notice_read_once(
-    repository: ReminderRepository,
+    repository: Store,
 ) -> None:
-    reminder_id = await repository.create(every_hour(first=NOW), now=NOW)
+    reminder_id = await repository.reminders.create(every_hour(first=NOW), now=NOW)
     [delivery], _ = await claim(repository, NOW)
 
-    await repository.mark_failed(delivery, attempts=1, now=NOW, pause_reason="dm_closed")
+    await repository.deliveries.mark_failed(delivery, attempts=1, now=NOW, pause_reason="dm_closed")
 
-    stored = await repository.get(reminder_id)
+    stored = await repository.reminders.get(reminder_id)
     assert stored is not None and (stored.status, stored.paused_reason) == ("paused", "dm_closed")
-    assert await repository.take_notice(1, now=NOW) == "dm_closed"
-    assert await repository.take_notice(1, now=NOW) is None
+    assert await repository.users.take_notice(1, now=NOW) == "dm_closed"
+    assert await repository.users.take_notice(1, now=NOW) is None
 
 
 async def test_done_stores_only_the_time_and_restarts_since_last_reminders(
-    repository: ReminderRepository,
+    repository: Store,
 ) -> None:
     rule = EveryRule(interval=timedelta(hours=2), anchor=time(0), since_last=True)
-    since_last = await repository.create(
+    since_last = await repository.reminders.create(
         NewReminder(1, None, None, rule, "UTC", NOW + timedelta(hours=2)), now=NOW
     )
-    grid = await repository.create(every_hour(), now=NOW)
+    grid = await repository.reminders.create(every_hour(), now=NOW)
     done_at = NOW + timedelta(hours=1, minutes=30)
 
-    restarted = await repository.record_done(1, now=done_at, next_occurrence=next_occurrence)
+    restarted = await repository.reminders.record_done(1, now=done_at, next_occurrence=next_occurrence)
 
     assert restarted == 1
-    user = await repository.user(1)
+    user = await repository.users.user(1)
     assert user.last_done_at == done_at
-    moved, kept = await repository.get(since_last), await repository.get(grid)
+    moved, kept = await repository.reminders.get(since_last), await repository.reminders.get(grid)
     assert moved is not None and moved.next_fire_at == done_at + timedelta(hours=2)
     assert kept is not None and kept.next_fire_at == NOW + timedelta(hours=1)
-
-
-async def test_delete_user_erases_every_row(repository: ReminderRepository) -> None:
-    reminder_id = await repository.create(every_hour(first=NOW), now=NOW)
-    await claim(repository, NOW)
-    await repository.set_timezone(1, "Europe/London", now=NOW)
-
-    assert await repository.delete_user(1) == 1
-    assert await repository.get(reminder_id) is None
-    assert await repository.deliveries(reminder_id) == []
-    assert (await repository.user(1)).timezone is None
 
 
 @given(

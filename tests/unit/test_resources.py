@@ -13,8 +13,7 @@ from bot.config import Settings
 from bot.content.loader import load_library
 from bot.content.models import GLOBAL_REGION, ISO_REGIONS, RESOURCE_TOPICS
 from bot.content.validation import check_content
-from bot.errors import UserFacingError
-from bot.resources import (
+from bot.domain.resources import (
     MAX_BUTTONS,
     PAGE_SIZE,
     Group,
@@ -29,6 +28,8 @@ from bot.resources import (
     select_groups,
     server_entry,
 )
+from bot.errors import Refusal
+from bot.ui.messages import refusal_text
 
 CONTENT = Settings(_env_file=None).content_dir
 LIBRARY = load_library(CONTENT)
@@ -119,7 +120,7 @@ def test_a_resource_link_must_follow_the_url_rules(tmp_path: Path) -> None:
     problems = [p for p in check_content(tmp_path) if p.rule == "resource-url"]
 
     assert len(problems) == 1
-    assert problems[0].message.startswith("la-leche-league-international.url: Short links")
+    assert problems[0].message.startswith("la-leche-league-international.url: shortener")
 
 
 # ------------------------------------------------------------------------------------------ selection
@@ -261,8 +262,8 @@ def test_regions_by_code_name_or_alias(typed: str, region: str) -> None:
 def test_any_region_text_is_a_known_region_or_a_clear_refusal(typed: str) -> None:
     try:
         region = parse_region(typed)
-    except UserFacingError as refusal:
-        assert "two-letter country code" in refusal.message
+    except Refusal as refusal:
+        assert "two-letter country code" in refusal_text(refusal)
     else:
         assert region == GLOBAL_REGION or region in ISO_REGIONS
 
@@ -282,16 +283,17 @@ def test_topics_by_slug_or_label(item: tuple[str, str], use_label: bool) -> None
 
 
 def test_an_unknown_topic_lists_the_topics() -> None:
-    with pytest.raises(UserFacingError, match="Crisis lines"):
+    with pytest.raises(Refusal) as refused:
         parse_topic("sleep")
+    assert "Crisis lines" in refusal_text(refused.value)
 
 
 @given(st.text(max_size=300), st.integers(min_value=1, max_value=200))
 def test_clean_line_is_one_trimmed_line_within_the_limit(text: str, limit: int) -> None:
     try:
         cleaned = clean_line(text, field="name", limit=limit)
-    except UserFacingError as refusal:
-        assert "name" in refusal.message
+    except Refusal as refusal:
+        assert "name" in refusal_text(refusal)
     else:
         assert cleaned and len(cleaned) <= limit
         assert cleaned == " ".join(cleaned.split())

@@ -13,13 +13,13 @@ from bot.db import audit
 from bot.db.audit import AuditRepository
 from bot.db.database import Database
 from bot.db.search_index import SearchIndexRepository
-from bot.db.server_resources import (
-    MAX_PER_SERVER,
+from bot.db.server_resources import ServerResourceRepository
+from bot.domain.curation import (
+    MAX_RESOURCES_PER_SERVER,
     DuplicateResourceName,
     ServerResourceLimit,
-    ServerResourceRepository,
-    parse_search_ref,
-    search_ref,
+    parse_resource_search_ref,
+    resource_search_ref,
 )
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
@@ -59,7 +59,7 @@ async def test_add_stores_audits_and_indexes_together(database: Database) -> Non
     (entry,) = await AuditRepository(database).recent(GUILD)
     assert (entry.action, entry.actor_id, entry.created_at) == ("resource.add", 7, NOW)
     hits = await SearchIndexRepository(database).search(["meetup"], guild_id=GUILD)
-    assert [hit.ref for hit in hits] == [search_ref(added.id)]
+    assert [hit.ref for hit in hits] == [resource_search_ref(added.id)]
 
 
 async def test_a_failing_audit_leaves_nothing_behind(
@@ -92,13 +92,13 @@ async def test_names_are_unique_per_server_ignoring_case(database: Database) -> 
 
 async def test_a_server_holds_at_most_the_limit(database: Database) -> None:
     repository = ServerResourceRepository(database)
-    for number in range(MAX_PER_SERVER):
+    for number in range(MAX_RESOURCES_PER_SERVER):
         await add(repository, f"Group {number}")
 
     with pytest.raises(ServerResourceLimit):
         await add(repository, "One too many")
 
-    assert len(await repository.list(GUILD)) == MAX_PER_SERVER
+    assert len(await repository.list(GUILD)) == MAX_RESOURCES_PER_SERVER
 
 
 async def test_remove_is_scoped_to_the_server_and_audited(database: Database) -> None:
@@ -119,6 +119,6 @@ async def test_remove_is_scoped_to_the_server_and_audited(database: Database) ->
 
 @pytest.mark.parametrize(("ref", "expected"), [("server-12", 12), ("samaritans", None), ("server-x", None)])
 def test_search_refs(ref: str, expected: int | None) -> None:
-    assert parse_search_ref(ref) == expected
+    assert parse_resource_search_ref(ref) == expected
     if expected is not None:
-        assert search_ref(expected) == ref
+        assert resource_search_ref(expected) == ref

@@ -10,7 +10,7 @@ import pytest_asyncio
 
 from bot.content.search import SearchDocument, SearchKind, query_words
 from bot.db.database import Database, load_migrations
-from bot.db.search_index import SearchIndexRepository
+from bot.db.search_index import SearchIndexRepository, index_server_document, unindex_server_document
 
 GUILD = 111
 OTHER_GUILD = 222
@@ -39,6 +39,13 @@ async def _refs(index: SearchIndexRepository, query: str, guild_id: int | None =
     return [hit.ref for hit in await index.search(query_words(query), guild_id=guild_id)]
 
 
+async def add_server_documents(index: SearchIndexRepository, documents: list[SearchDocument]) -> None:
+    """Index server documents the way server tips and resources do: inside a transaction."""
+    async with index._db.transaction() as connection:
+        for document in documents:
+            await index_server_document(connection, document)
+
+
 async def test_migration_0002_creates_the_fts5_table_on_a_fresh_database(tmp_path: Path) -> None:
     database = await Database.open(tmp_path / "fresh.sqlite3")
     try:
@@ -58,7 +65,7 @@ async def test_migration_0002_creates_the_fts5_table_on_a_fresh_database(tmp_pat
 
 
 async def test_rebuild_replaces_library_rows_and_keeps_server_rows(index: SearchIndexRepository) -> None:
-    await index.add_server_documents([_doc("1", "Our lullaby tip", kind="server-tip", guild_id=GUILD)])
+    await add_server_documents(index, [_doc("1", "Our lullaby tip", kind="server-tip", guild_id=GUILD)])
     await index.rebuild_library([_doc("old", "Old letdown card")])
 
     written = await index.rebuild_library([_doc("new", "New letdown card"), _doc("two", "Warmth")])
@@ -90,16 +97,17 @@ async def test_rebuild_refuses_server_documents(index: SearchIndexRepository) ->
     with pytest.raises(ValueError, match="guild_id"):
         await index.rebuild_library([_doc("x", "Tip", guild_id=GUILD)])
     with pytest.raises(ValueError, match="guild_id"):
-        await index.add_server_documents([_doc("x", "Tip")])
+        await add_server_documents(index, [_doc("x", "Tip")])
 
 
 async def test_server_rows_are_seen_only_in_their_server(index: SearchIndexRepository) -> None:
     await index.rebuild_library([_doc("lib", "Lullaby facts")])
-    await index.add_server_documents(
+    await add_server_documents(
+        index,
         [
             _doc("7", "Lullaby while pumping", kind="server-tip", guild_id=GUILD),
             _doc("8", "Lullaby playlist", kind="server-tip", guild_id=OTHER_GUILD),
-        ]
+        ],
     )
 
     assert sorted(await _refs(index, "lullaby", GUILD)) == ["7", "lib"]
@@ -113,8 +121,8 @@ async def test_better_ranked_rows_of_other_servers_never_crowd_out_results(
     await index.rebuild_library(
         [_doc("a", "Warmth", "Warmth helps letdown."), _doc("b", "Massage", "Then letdown.")]
     )
-    await index.add_server_documents(
-        [_doc(str(n), "Letdown letdown", kind="server-tip", guild_id=OTHER_GUILD) for n in range(20)]
+    await add_server_documents(
+        index, [_doc(str(n), "Letdown letdown", kind="server-tip", guild_id=OTHER_GUILD) for n in range(20)]
     )
 
     assert sorted(await _refs(index, "letdown", GUILD)) == ["a", "b"]
@@ -122,17 +130,16 @@ async def test_better_ranked_rows_of_other_servers_never_crowd_out_results(
 
 
 async def test_server_documents_are_replaced_and_removed(index: SearchIndexRepository) -> None:
-    await index.add_server_documents([_doc("7", "Lullaby", kind="server-tip", guild_id=GUILD)])
-    await index.add_server_documents([_doc("7", "Humming", kind="server-tip", guild_id=GUILD)])
+    await add_server_documents(index, [_doc("7", "Lullaby", kind="server-tip", guild_id=GUILD)])
+    await add_server_documents(index, [_doc("7", "Humming", kind="server-tip", guild_id=GUILD)])
 
     assert await _refs(index, "lullaby", GUILD) == []
     assert await _refs(index, "humming", GUILD) == ["7"]
 
-    await index.add_server_documents([_doc("9", "Humming too", kind="server-tip", guild_id=GUILD)])
-    await index.remove_server_document(GUILD, "server-tip", "7")
+    await add_server_documents(index, [_doc("9", "Humming too", kind="server-tip", guild_id=GUILD)])
+    async with index._db.transaction() as connection:
+        await unindex_server_document(connection, GUILD, "server-tip", "7")
     assert await _refs(index, "humming", GUILD) == ["9"]
-    await index.remove_guild(GUILD)
-    assert await index.count(guild_id=GUILD) == 0
 
 
 async def test_title_outranks_body(index: SearchIndexRepository) -> None:

@@ -10,14 +10,17 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.content.catalog import NO_SOURCE, Catalog, ServerTipCard, server_tip_card
+from bot.catalog.service import CatalogService, ServerTipCard, server_tip_card
+from bot.clock import SystemClock
 from bot.content.search import query_words
+from bot.curation.service import CurationService
 from bot.db.audit import AuditRepository
 from bot.db.database import Database
 from bot.db.search_index import SearchIndexRepository
-from bot.db.server_tips import ServerTipsRepository, changing_tips, generation, tips_changed
-from bot.db.suggestions import AlreadyDecided, LimitReached, SuggestionsRepository
-from bot.suggestions import TipDraft
+from bot.db.server_tips import ServerTipsRepository
+from bot.db.suggestions import SuggestionsRepository
+from bot.domain.suggestions import AlreadyDecided, LimitReached, TipDraft
+from bot.ui.cards import server_tip_sources
 from tests.discord.test_facts import LIBRARY
 
 GUILD = 111
@@ -49,7 +52,8 @@ async def test_adding_writes_the_tip_its_search_row_and_an_audit_entry(database:
     assert await _search(database, "flannel", OTHER) == []
     assert await _search(database, "flannel", None) == []
     [entry] = await AuditRepository(database).recent(GUILD)
-    assert (entry.action, entry.actor_id, entry.detail) == ("tip.add", MOD, "#1 “Warm flannel first”")
+    assert (entry.action, entry.actor_id) == ("tip.add", MOD)
+    assert entry.data == {"tip": 1, "title": "Warm flannel first", "credited": False}
 
 
 async def test_a_failing_change_leaves_nothing_behind(database: Database) -> None:
@@ -88,9 +92,13 @@ async def test_edit_reindexes_and_remove_unindexes(database: Database) -> None:
     assert actions == ["tip.remove", "tip.edit", "tip.add"]
 
 
+def catalog_over(database: Database) -> tuple[CatalogService, ServerTipsRepository]:
+    curation = CurationService(database, SystemClock(lambda: NOW))
+    return CatalogService(LIBRARY, curation), curation.server_tips
+
+
 async def test_the_catalog_caches_a_servers_tips_until_they_change(database: Database) -> None:
-    repository = ServerTipsRepository(database)
-    catalog = Catalog(LIBRARY, repository)
+    catalog, repository = catalog_over(database)
     library_only = await catalog.tips_for(GUILD)
     assert await catalog.tips_for(GUILD) is library_only  # no tips of its own: the library index
 
@@ -107,10 +115,9 @@ async def test_the_catalog_caches_a_servers_tips_until_they_change(database: Dat
 
 
 async def test_a_read_during_a_rolled_back_change_is_not_kept(database: Database) -> None:
-    repository = ServerTipsRepository(database)
-    catalog = Catalog(LIBRARY, repository)
+    catalog, repository = catalog_over(database)
     with pytest.raises(RuntimeError, match="abandon"):
-        async with changing_tips(database, GUILD) as connection:
+        async with repository.changing(GUILD) as connection:
             await connection.execute(
                 "INSERT INTO server_tips (guild_id, title, body, created_at, updated_at) "
                 "VALUES (?, 'Ghost', 'B', ?, ?)",
@@ -124,10 +131,11 @@ async def test_a_read_during_a_rolled_back_change_is_not_kept(database: Database
 
 
 async def test_generation_moves_on_every_change(database: Database) -> None:
-    before = generation(database, GUILD)
-    await ServerTipsRepository(database).add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
-    assert generation(database, GUILD) > before
-    assert generation(database, OTHER) == 0
+    repository = ServerTipsRepository(database)
+    before = repository.generation(GUILD)
+    await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+    assert repository.generation(GUILD) > before
+    assert repository.generation(OTHER) == 0
 
 
 async def test_a_server_tip_card_says_where_it_comes_from(database: Database) -> None:
@@ -138,21 +146,18 @@ async def test_a_server_tip_card_says_where_it_comes_from(database: Database) ->
 
     card = server_tip_card(plain)
     assert isinstance(card, ServerTipCard) and card.kind == "tip" and card.id == "server-tip-1"
-    assert [source.title for source in card.sources] == [NO_SOURCE]
-    titles = [source.title for source in server_tip_card(sourced).sources]
+    assert [source.title for source in server_tip_sources(card)] == [
+        "Shared by this server's moderators; not from the Latch library"
+    ]
+    titles = [source.title for source in server_tip_sources(server_tip_card(sourced))]
     assert titles == ["From this server's moderators", "bücher.example/page"]
-
-
-async def test_the_library_catalog_without_a_database_shows_no_server_tips() -> None:
-    catalog = Catalog(LIBRARY)
-    assert len(await catalog.tips_for(GUILD)) == len(LIBRARY.tips)
 
 
 # ------------------------------------------------------------------ suggestions
 
 
 async def test_the_fourth_suggestion_in_24_hours_is_refused_and_not_stored(database: Database) -> None:
-    repository = SuggestionsRepository(database)
+    repository = SuggestionsRepository(database, ServerTipsRepository(database))
     for hour in range(3):
         await repository.create(GUILD, MEMBER, FLANNEL, credit_name=None, now=NOW + timedelta(hours=hour))
 
@@ -169,7 +174,7 @@ async def test_the_fourth_suggestion_in_24_hours_is_refused_and_not_stored(datab
 
 
 async def test_a_suggestion_is_decided_once(database: Database) -> None:
-    repository = SuggestionsRepository(database)
+    repository = SuggestionsRepository(database, ServerTipsRepository(database))
     suggestion = await repository.create(GUILD, MEMBER, FLANNEL, credit_name="sam", now=NOW)
 
     approved = await repository.approve(GUILD, suggestion.id, reviewer_id=MOD, now=NOW)
@@ -185,7 +190,7 @@ async def test_a_suggestion_is_decided_once(database: Database) -> None:
 
 
 async def test_another_server_cannot_decide_a_suggestion(database: Database) -> None:
-    repository = SuggestionsRepository(database)
+    repository = SuggestionsRepository(database, ServerTipsRepository(database))
     suggestion = await repository.create(GUILD, MEMBER, FLANNEL, credit_name=None, now=NOW)
 
     with pytest.raises(AlreadyDecided):
@@ -197,14 +202,13 @@ async def test_another_server_cannot_decide_a_suggestion(database: Database) -> 
 
 
 async def test_tips_changed_elsewhere_refreshes_every_servers_cache(database: Database) -> None:
-    repository = ServerTipsRepository(database)
-    catalog = Catalog(LIBRARY, repository)
+    catalog, repository = catalog_over(database)
     await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
     assert (await catalog.tips_for(GUILD)).get("server-tip-1") is not None
     async with database.transaction() as connection:  # e.g. /privacy delete with its own SQL
         await connection.execute("UPDATE server_tips SET title = 'Renamed'")
 
-    tips_changed(database)
+    repository.changed()
 
     card = (await catalog.tips_for(GUILD)).get("server-tip-1")
     assert card is not None and card.title == "Renamed"

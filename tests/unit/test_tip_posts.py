@@ -10,13 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.tip_posts import (
-    LATE_LIMIT,
-    Cadenced,
-    catch_up,
-    next_post_time,
-    next_tip,
-)
+from bot.domain.tip_posts import LATE_LIMIT, Cadenced, catch_up, next_post_time, next_tip
 
 ZONES = ("Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC", "Pacific/Chatham")
 

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from bot.errors import UserFacingError
-from bot.urls import MAX_URL_LENGTH, URL_SHORTENERS, CheckedUrl, InvalidUrl, check_url
+from bot.domain.urls import MAX_URL_LENGTH, URL_SHORTENERS, CheckedUrl, InvalidUrl, check_url
+from bot.errors import Refusal
+from bot.ui.messages import refusal_text
 
 # ------------------------------------------------------------------------------------------ strategies
 
@@ -38,7 +39,7 @@ def good_urls(draw: st.DrawFn) -> str:
 def rejected(url: str, *, allow_invites: bool = False) -> str:
     with pytest.raises(InvalidUrl) as caught:
         check_url(url, allow_invites=allow_invites)
-    return caught.value.message
+    return refusal_text(caught.value)
 
 
 # ------------------------------------------------------------------------------------------ examples
@@ -60,10 +61,10 @@ def test_an_empty_path_becomes_a_slash() -> None:
 
 
 def test_the_error_is_a_user_facing_error_that_says_what_is_accepted() -> None:
-    with pytest.raises(UserFacingError) as caught:
+    with pytest.raises(Refusal) as caught:
         check_url("ftp://example.org", allow_invites=False)
-    assert "https://" in caught.value.message
-    assert "for example" in caught.value.message
+    assert "https://" in refusal_text(caught.value)
+    assert "for example" in refusal_text(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -216,7 +217,7 @@ def test_any_text_is_accepted_or_refused_with_a_message(text: str, allow_invites
     try:
         checked = check_url(text, allow_invites=allow_invites)
     except InvalidUrl as problem:
-        assert problem.message
+        assert refusal_text(problem)
         return
     # Whatever passes keeps every promise of the rules.
     assert checked.url.startswith("https://")

@@ -10,9 +10,14 @@ midnight).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
+
+from bot.domain.urls import check_url
+from bot.errors import Refusal
 
 TITLE_MAX = 80
 BODY_MAX = 1500
@@ -26,17 +31,14 @@ LIMIT_WINDOW = timedelta(hours=24)
 
 SERVER_TIP_PREFIX = "server-tip-"
 
-TITLE_EXAMPLE = "“Warm flannel before pumping”"
-SOURCE_EXAMPLE = "https://www.llli.org/breastfeeding-info/"
-
 _BLANK_LINES = re.compile(r"\n{3,}")
 _TIP_NUMBER = re.compile(r"^\s*(?:#|server-tip-)?\s*(\d{1,18})\s*$", re.IGNORECASE)
 # Characters that could format, mention or link a name: kept out of a credit line.
 _NAME_NOISE = re.compile(r"[`*_~|>\\<@#:\[\]()]")
 
 
-class InvalidTip(ValueError):
-    """A field breaks a rule; the message says what is accepted, and never repeats the text."""
+class InvalidTip(Refusal):
+    """A field breaks a rule (code ``tip.*``); the message says what is accepted, never repeating the text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,22 +50,30 @@ class TipDraft:
     source_url: str | None
 
 
+def without_invisible(text: str) -> str:
+    """The text without format characters (zero-width spaces and joiners, direction marks, …)."""
+    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+
+
 def clean_title(raw: str) -> str:
-    """One line: runs of whitespace (newlines included) become single spaces."""
-    return " ".join(raw.split())
+    """One line, nothing invisible: runs of whitespace (newlines included) become single spaces."""
+    return " ".join(without_invisible(raw).split())
 
 
 def clean_body(raw: str) -> str:
     """Line breaks kept (at most one blank line in a row), trailing spaces and outer blank lines gone."""
-    lines = [line.rstrip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip() for line in text.split("\n")]
+    if not without_invisible("".join(lines)).strip():
+        return ""
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
 def clean_reason(raw: str) -> str:
     """A rejection reason: one paragraph, at most REASON_MAX characters (InvalidTip when longer)."""
-    reason = " ".join(raw.split())
+    reason = " ".join(without_invisible(raw).split())
     if len(reason) > REASON_MAX:
-        raise InvalidTip(f"A reason can be up to {REASON_MAX} characters; yours has {len(reason)}.")
+        raise InvalidTip("tip.reason_too_long", limit=REASON_MAX, length=len(reason))
     return reason
 
 
@@ -76,31 +86,38 @@ def validate_draft(
 ) -> TipDraft:
     """The cleaned tip, or InvalidTip naming the first rule it breaks.
 
-    ``check_source`` applies the URL rules (it returns the URL to store, or raises ValueError whose
-    message says what is accepted); an empty source means none.
+    ``check_source`` applies the URL rules: it returns the URL to store, or raises the `Refusal` that
+    says why not (carried as ``reason``); an empty source means none.
     """
     clean = clean_title(title)
     if not clean:
-        raise InvalidTip(f"Give the tip a title, for example {TITLE_EXAMPLE}.")
+        raise InvalidTip("tip.no_title")
     if len(clean) > TITLE_MAX:
-        raise InvalidTip(f"A title can be up to {TITLE_MAX} characters; yours has {len(clean)}.")
+        raise InvalidTip("tip.title_too_long", limit=TITLE_MAX, length=len(clean))
     text = clean_body(body)
     if not text:
-        raise InvalidTip("Write the tip itself: a sentence or two members can try.")
+        raise InvalidTip("tip.no_body")
     if len(text) > BODY_MAX:
-        raise InvalidTip(
-            f"A tip can be up to {BODY_MAX} characters; yours has {len(text)}. Try shortening it."
-        )
+        raise InvalidTip("tip.body_too_long", limit=BODY_MAX, length=len(text))
     link = (source or "").strip()
     if not link:
         return TipDraft(clean, text, None)
     if len(link) > SOURCE_MAX:
-        raise InvalidTip(f"A source link can be up to {SOURCE_MAX} characters, for example {SOURCE_EXAMPLE}.")
+        raise InvalidTip("tip.source_too_long", limit=SOURCE_MAX)
     try:
         checked = check_source(link)
-    except ValueError as problem:
-        raise InvalidTip(f"Source link: {problem}") from None
+    except Refusal as problem:
+        raise InvalidTip("tip.source", reason=problem) from None
     return TipDraft(clean, text, checked)
+
+
+def checked_draft(title: str, body: str, source: str | None, *, allow_invites: bool) -> TipDraft:
+    """The tip as typed, checked against every rule (the URL rules for its source included)."""
+
+    def check(text: str) -> str:
+        return check_url(text, allow_invites=allow_invites).url
+
+    return validate_draft(title, body, source, check_source=check)
 
 
 def summary_of(body: str) -> str:
@@ -114,14 +131,6 @@ def summary_of(body: str) -> str:
 def card_id(tip_id: int) -> str:
     """The card id a server tip carries in /tip, buttons and search (never a library card's id)."""
     return f"{SERVER_TIP_PREFIX}{tip_id}"
-
-
-def tip_id_of(card_id_text: str) -> int | None:
-    """The server tip number inside a card id, or None for a library card."""
-    if not card_id_text.startswith(SERVER_TIP_PREFIX):
-        return None
-    digits = card_id_text.removeprefix(SERVER_TIP_PREFIX)
-    return int(digits) if digits.isdigit() and len(digits) <= 18 else None
 
 
 def parse_tip_number(text: str) -> int | None:
@@ -153,3 +162,48 @@ def suggestions_left(count_in_window: int) -> int:
 def next_allowed(oldest_in_window: datetime) -> datetime:
     """When a member at the limit may suggest again: 24 hours after the oldest one that counts."""
     return oldest_in_window + LIMIT_WINDOW
+
+
+SuggestionStatus = Literal["pending", "approved", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    id: int
+    guild_id: int
+    user_id: int | None  # None once the member erased their data
+    title: str
+    body: str
+    source_url: str | None
+    credit_name: str | None  # set only when the member asked to be credited by name
+    status: SuggestionStatus
+    review_channel_id: int | None
+    review_message_id: int | None
+    reviewer_id: int | None
+    reason: str | None
+    tip_id: int | None
+    created_at: datetime
+    decided_at: datetime | None
+
+    @property
+    def draft(self) -> TipDraft:
+        return TipDraft(self.title, self.body, self.source_url)
+
+
+class LimitReached(Refusal):
+    """The member has made DAILY_LIMIT suggestions in this server in the last 24 hours."""
+
+    def __init__(self, again_at: datetime) -> None:
+        super().__init__("suggest.limit", limit=DAILY_LIMIT, again_at=again_at)
+        self.again_at = again_at
+
+
+class AlreadyDecided(Refusal):
+    """Someone decided on the suggestion first (``suggestion``), or it no longer exists (None)."""
+
+    def __init__(self, suggestion: Suggestion | None) -> None:
+        if suggestion is None:
+            super().__init__("suggestion.gone")
+        else:
+            super().__init__("suggestion.already_decided", status=suggestion.status)
+        self.suggestion = suggestion

@@ -19,15 +19,11 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from bot.errors import UserFacingError
+from bot.errors import Refusal
 
 MAX_URL_LENGTH = 512
 MAX_HOST_LENGTH = 253
 
-ACCEPTED = (
-    "Accepted: an https:// link to a website name (not an IP address), with no user name or password "
-    f"in it, up to {MAX_URL_LENGTH} characters, for example `https://llli.org/breastfeeding-info/`"
-)
 
 # Link shorteners hide where a link leads. Matched on the host and every subdomain of it.
 URL_SHORTENERS: frozenset[str] = frozenset(
@@ -99,8 +95,12 @@ _SAFE_IN_PATH = "/%:@!$&'()*+,;=-._~"
 _SAFE_IN_QUERY = _SAFE_IN_PATH + "?"
 
 
-class InvalidUrl(UserFacingError):
-    """The link breaks a rule; the message says which, and what is accepted."""
+class InvalidUrl(Refusal):
+    """The link breaks a rule: ``reason`` says which (the message adds what is accepted)."""
+
+    def __init__(self, reason: str, **data: object) -> None:
+        super().__init__(f"url.{reason}", **data)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +118,6 @@ class CheckedUrl:
     is_invite: bool = False
 
 
-def _reject(reason: str) -> InvalidUrl:
-    return InvalidUrl(f"{reason} {ACCEPTED}")
-
-
 def _has_control_character(text: str) -> bool:
     return any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in text)
 
@@ -130,22 +126,22 @@ def _ascii_host(raw_host: str) -> str:
     """The lowercase ASCII (punycode) form of a host, or InvalidUrl when it is not a domain name."""
     host = raw_host.rstrip(".")
     if not host:
-        raise _reject("That link has no website name.")
+        raise InvalidUrl("no_host")
     if host.startswith("[") or ":" in host:
-        raise _reject("Links to an IP address aren't accepted.")
+        raise InvalidUrl("ip_address")
     try:
         ascii_host = host.encode("idna").decode("ascii").lower()
     except UnicodeError:
-        raise _reject("That website name isn't valid.") from None
+        raise InvalidUrl("bad_host") from None
     labels = ascii_host.split(".")
     if _TOP_LEVEL.match(labels[-1]) is None:
         if re.fullmatch(r"0x[0-9a-f]*|[0-9]+", labels[-1]):
-            raise _reject("Links to an IP address aren't accepted.")
-        raise _reject("That website name isn't valid.")
+            raise InvalidUrl("ip_address")
+        raise InvalidUrl("bad_host")
     if len(labels) < 2 or len(ascii_host) > MAX_HOST_LENGTH:
-        raise _reject("That website name isn't valid.")
+        raise InvalidUrl("bad_host")
     if any(_LABEL.match(label) is None or not _decodes(label) for label in labels):
-        raise _reject("That website name isn't valid.")
+        raise InvalidUrl("bad_host")
     return ascii_host
 
 
@@ -185,38 +181,35 @@ def check_url(text: str, *, allow_invites: bool) -> CheckedUrl:
     """Check a URL a moderator typed against the rules; return it normalised, or raise InvalidUrl."""
     candidate = text.strip()
     if not candidate:
-        raise _reject("The link is empty.")
+        raise InvalidUrl("empty")
     if len(candidate) > MAX_URL_LENGTH:
-        raise _reject(f"That link is {len(candidate)} characters long.")
+        raise InvalidUrl("too_long", length=len(candidate), limit=MAX_URL_LENGTH)
     if _UNSAFE_CHARACTER.search(candidate) or _has_control_character(candidate):
-        raise _reject("That link contains spaces or characters links can't have.")
+        raise InvalidUrl("bad_characters")
     scheme, separator, _rest = candidate.partition("://")
     if not separator or scheme.lower() != "https":
-        raise _reject("Only https:// links are accepted.")
+        raise InvalidUrl("not_https")
     try:
         parts = urlsplit(candidate)
         port = parts.port
     except ValueError:
-        raise _reject("That link isn't a valid web address.") from None
+        raise InvalidUrl("malformed") from None
     if "@" in parts.netloc:
-        raise _reject("Links with a user name or password in them aren't accepted.")
+        raise InvalidUrl("credentials")
     if port is not None and port != 443:
-        raise _reject("Links with a port number aren't accepted.")
+        raise InvalidUrl("port")
     if parts.netloc.startswith("["):
-        raise _reject("Links to an IP address aren't accepted.")
+        raise InvalidUrl("ip_address")
     host = _ascii_host(parts.hostname or "")
     if _is_under(host, URL_SHORTENERS):
-        raise _reject(f"Short links ({display_host(host)}) hide where they lead, so they aren't accepted.")
+        raise InvalidUrl("shortener", host=display_host(host))
     invite = _is_invite(host, parts.path)
     if invite and not allow_invites:
-        raise InvalidUrl(
-            "Discord invite links are off in this server. A moderator can allow them with "
-            "`/curate settings allow_invites: True`."
-        )
+        raise InvalidUrl("invite_off")
     path = quote(parts.path, safe=_SAFE_IN_PATH) or "/"
     query = quote(parts.query, safe=_SAFE_IN_QUERY)
     fragment = quote(parts.fragment, safe=_SAFE_IN_QUERY + "#")
     url = urlunsplit(("https", host, path, query, fragment))
     if len(url) > MAX_URL_LENGTH:
-        raise _reject(f"That link is {len(url)} characters long once written out.")
+        raise InvalidUrl("too_long_written_out", length=len(url), limit=MAX_URL_LENGTH)
     return CheckedUrl(url=url, host=host, display_host=display_host(host), is_invite=invite)

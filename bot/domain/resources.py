@@ -23,7 +23,8 @@ from functools import cache
 from importlib import resources as package_files
 
 from bot.content.models import GLOBAL_REGION, ISO_REGIONS, RESOURCE_TOPICS, Resource
-from bot.errors import UserFacingError
+from bot.domain.suggestions import without_invisible
+from bot.errors import Refusal, Typed
 
 CRISIS = "crisis"
 MENTAL_HEALTH = "mental-health"
@@ -36,7 +37,6 @@ PAGE_SIZE = 20  # when paginated: 4 rows of links, the fifth for Previous / Next
 NAME_LIMIT = 80
 DESCRIPTION_LIMIT = 200
 
-REGION_EXAMPLE = "a two-letter country code such as US, GB, AU, IN or CA, or “global”"
 POPULAR_REGIONS = ("US", "GB", "CA", "AU", "IE", "NZ", "IN", "ZA", "DE", "FR", "NL", "PH", "NG")
 _REGION_ALIASES = {
     "uk": "GB",
@@ -291,8 +291,17 @@ def parse_region(text: str) -> str:
     found = _names_to_codes().get(folded)
     if found is not None:
         return found
-    shown = text.strip()[:40] or "(empty)"
-    raise UserFacingError(f"“{shown}” is not a region I know. Use {REGION_EXAMPLE}.")
+    raise Refusal("region.unknown", typed=Typed(text.strip()))
+
+
+def parse_region_code(text: str) -> str:
+    """A server's region setting: exactly a two-letter country code or "global"."""
+    code = text.strip().lower()
+    if code == GLOBAL_REGION:
+        return GLOBAL_REGION
+    if code.upper() in ISO_REGIONS:
+        return code.upper()
+    raise Refusal("region.not_a_region", typed=Typed(text.strip()))
 
 
 def region_choices(current: str, limit: int = 25) -> list[tuple[str, str]]:
@@ -327,17 +336,14 @@ def parse_topic(text: str) -> str:
     for slug, label in RESOURCE_TOPICS.items():
         if folded in (_fold(slug), _fold(label)):
             return slug
-    choices = ", ".join(RESOURCE_TOPICS.values())
-    raise UserFacingError(f"“{text.strip()[:40]}” is not a topic. Choose one of: {choices}.")
+    raise Refusal("topic.unknown", typed=Typed(text.strip()), choices=tuple(RESOURCE_TOPICS.values()))
 
 
 def clean_line(text: str, *, field: str, limit: int) -> str:
     """One line of a moderator's text, spaces collapsed; refused when empty or over ``limit``."""
-    cleaned = " ".join(text.split())
+    cleaned = " ".join(without_invisible(text).split())
     if not cleaned:
-        raise UserFacingError(f"The {field} can't be empty.")
+        raise Refusal("field.empty", field=field)
     if len(cleaned) > limit:
-        raise UserFacingError(
-            f"The {field} can be at most {limit} characters; yours has {len(cleaned)}. Please shorten it."
-        )
+        raise Refusal("field.too_long", field=field, limit=limit, length=len(cleaned))
     return cleaned

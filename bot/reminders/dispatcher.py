@@ -16,22 +16,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
 
 from bot import metrics
-from bot.db.reminders import Delivery, Reminder, ReminderRepository
+from bot.clock import Clock
+from bot.db.database import Database
+from bot.db.deliveries import DeliveryRepository
+from bot.db.pump_users import PumpUserRepository
+from bot.domain.reminders.model import Delivery, PauseReason
+from bot.inflight import WorkGate
 from bot.reminders.pacing import SendPacer
-from bot.reminders.rules import next_fire
-from bot.ui.reminder_views import REMINDER_BUTTON_PREFIX, reminder_message
-
-if TYPE_CHECKING:
-    from bot.app import LatchBot
+from bot.reminders.service import next_occurrence
+from bot.scheduling import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -48,69 +49,74 @@ CONCURRENCY = 50
 SENDS_PER_SECOND = 48.0  # under Discord's global 50 requests/s (interaction replies are exempt from it)
 CLAIM_BATCH = 500
 
-# Why a reminder was paused (stored as paused_reason and as the owner's notice).
-DM_CLOSED = "dm_closed"
-CHANNEL_GONE = "channel_gone"
-NO_ACCESS = "no_access"
-
 _CANNOT_DM = 50007
 
 
-def _custom_ids(message: discord.Message) -> list[str]:
-    return [
-        child.custom_id
-        for row in message.components
-        if isinstance(row, discord.ActionRow)
-        for child in row.children
-        if isinstance(child, discord.Button) and child.custom_id
-    ]
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A rendered reminder, ready to send (`bot.ui.reminder_views` renders it)."""
 
-
-def next_occurrence(reminder: Reminder, last_done_at: datetime | None, now: datetime) -> datetime | None:
-    """The reminder's first occurrence strictly after ``now``."""
-    since = reminder.counting_from(last_done_at) if reminder.since_last else None
-    return next_fire(reminder.rule, reminder.timezone, now, since=since)
+    content: str | None
+    embed: discord.Embed
+    view: discord.ui.View
+    allowed_mentions: discord.AllowedMentions
 
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    reason: str  # the metrics label and, when pausing, the stored reason
-    pause: bool
+    reason: str  # the metrics label and, when pausing, the stored PauseReason
+    pause: PauseReason | None
     retry: bool
 
 
 def classify(error: BaseException) -> Failure:
     """What a failed send means for the reminder."""
     if isinstance(error, discord.Forbidden):
-        reason = DM_CLOSED if error.code == _CANNOT_DM else NO_ACCESS
-        return Failure(reason, pause=True, retry=False)
+        reason: PauseReason = "dm_closed" if error.code == _CANNOT_DM else "no_access"
+        return Failure(reason, pause=reason, retry=False)
     if isinstance(error, discord.NotFound):
-        return Failure(CHANNEL_GONE, pause=True, retry=False)
+        return Failure("channel_gone", pause="channel_gone", retry=False)
     if isinstance(error, discord.HTTPException):
         if error.status >= 500 or error.status == 429:
-            return Failure("server_error", pause=False, retry=True)
-        return Failure("rejected", pause=False, retry=False)
+            return Failure("server_error", pause=None, retry=True)
+        return Failure("rejected", pause=None, retry=False)
     if isinstance(error, aiohttp.ClientError | OSError | asyncio.TimeoutError):
-        return Failure("network", pause=False, retry=True)
-    return Failure("error", pause=False, retry=False)
+        return Failure("network", pause=None, retry=True)
+    return Failure("error", pause=None, retry=False)
 
 
 class ReminderDispatcher:
-    """Claims due reminders and delivers them. `start()` from the cog's cog_load, `stop()` on unload."""
+    """Claims due reminders and delivers them; the bot starts it in setup_hook and stops it on close.
+
+    ``render`` turns a delivery into the message to send; ``already_sent`` tells whether a message in
+    the channel is this reminder's (recovery after a crash). Both come from `bot.ui`.
+    """
 
     def __init__(
         self,
-        bot: LatchBot,
+        database: Database,
         *,
+        client: discord.Client,
+        clock: Clock,
+        scheduler: Scheduler,
+        work: WorkGate,
+        render: Callable[[Delivery], OutgoingMessage],
+        already_sent: Callable[[discord.Message, int], bool],
         retry_delays: Sequence[float] = RETRY_DELAYS,
         concurrency: int = CONCURRENCY,
         batch_size: int = CLAIM_BATCH,
         sends_per_second: float = SENDS_PER_SECOND,
     ) -> None:
-        self.bot = bot
+        self.client = client
+        self.clock = clock
+        self.scheduler = scheduler
+        self.work = work
+        self.render = render
+        self.already_sent = already_sent
         self.pacer = SendPacer(sends_per_second)
         self._dispatches: set[asyncio.Task[int]] = set()
-        self.repository = ReminderRepository(bot.db)
+        self.repository = DeliveryRepository(database)
+        self.users = PumpUserRepository(database)
         self.retry_delays = tuple(retry_delays)
         self.batch_size = batch_size
         self.last_tick: datetime | None = None
@@ -127,7 +133,7 @@ class ReminderDispatcher:
     async def start(self) -> None:
         """Re-send what a crash left in flight (or skip it when stale), then arm the wake-ups."""
         self._stopped = False
-        now = self.bot.clock.now()
+        now = self.clock.now()
         resend, stale = await self.repository.recover_sending(now, grace=GRACE, late_after=LATE_AFTER)
         if resend or stale:
             log.info(
@@ -142,7 +148,7 @@ class ReminderDispatcher:
     def stop(self) -> None:
         """Stop claiming; deliveries already being sent finish (the bot drains in-flight work)."""
         self._stopped = True
-        self.bot.scheduler.remove(DISPATCH_JOB)
+        self.scheduler.remove(DISPATCH_JOB)
         self._armed_at = None
 
     def forget_user(self, user_id: int) -> None:
@@ -163,9 +169,7 @@ class ReminderDispatcher:
     async def arm(self) -> None:
         """Point the one dispatch job at the earliest due time in the database."""
         earliest = await self.repository.earliest_due()
-        pending = (
-            self._armed_at if self._armed_at is not None and self._armed_at > self.bot.clock.now() else None
-        )
+        pending = self._armed_at if self._armed_at is not None and self._armed_at > self.clock.now() else None
         if pending is not None and (earliest is None or pending <= earliest):
             return  # already armed early enough (wake_at may have run while we read the database)
         self._armed_at = None
@@ -179,14 +183,14 @@ class ReminderDispatcher:
         armed = self._armed_at
         if armed is None or when < armed:
             self._schedule(when)
-        elif armed <= self.bot.clock.now():
+        elif armed <= self.clock.now():
             # A wake-up is due or running: dispatch now, which re-arms from the database.
             self._schedule(armed)
 
     def _schedule(self, when: datetime) -> None:
-        when = max(when, self.bot.clock.now())
+        when = max(when, self.clock.now())
         self._armed_at = when
-        self.bot.scheduler.run_at(DISPATCH_JOB, when, self.wake_up)
+        self.scheduler.run_at(DISPATCH_JOB, when, self.wake_up)
 
     async def wake_up(self) -> None:
         """The scheduler's entry point: start a dispatch and return at once.
@@ -200,23 +204,23 @@ class ReminderDispatcher:
         task.add_done_callback(self._dispatches.discard)
 
     async def _dispatch_logged(self) -> int:
-        async with self.bot.inflight.track():
+        async with self.work.track():
             try:
                 return await self.dispatch()
             except Exception:
                 log.exception("reminder dispatch failed; trying again in %s", RETRY_AFTER_FAILURE)
-                self._schedule(self.bot.clock.now() + RETRY_AFTER_FAILURE)
+                self._schedule(self.clock.now() + RETRY_AFTER_FAILURE)
                 return 0
 
     async def dispatch(self) -> int:
         """Claim everything due now and start sending it; returns how many were claimed."""
-        if self._stopped or not self.bot.accepting_work:
+        if self._stopped or not self.work.accepting_work:
             return 0
         claimed_total = 0
         async with self._claiming:
-            self.last_tick = self.bot.clock.now()
+            self.last_tick = self.clock.now()
             while True:
-                now = self.bot.clock.now()
+                now = self.clock.now()
                 claimed, skipped = await self.repository.claim_due(
                     now,
                     limit=self.batch_size,
@@ -239,7 +243,7 @@ class ReminderDispatcher:
     async def _recover(self, delivery: Delivery) -> None:
         """Re-send a claim a crash left in flight, unless it is old enough to outlive the nonce and
         the channel shows Discord already has it."""
-        now = self.bot.clock.now()
+        now = self.clock.now()
         if now - delivery.scheduled_for >= NONCE_TRUSTED_FOR and await self._already_in_channel(delivery):
             await self.repository.mark_sent(delivery, attempts=1, now=now)
             log.info("reminder %s: found already delivered before the restart", delivery.reminder_id)
@@ -248,19 +252,15 @@ class ReminderDispatcher:
 
     async def _already_in_channel(self, delivery: Delivery) -> bool:
         channel_id = delivery.channel_id or self._dm_channels.get(delivery.user_id) or delivery.dm_channel_id
-        me = self.bot.user
+        me = self.client.user
         if channel_id is None or me is None:
             return False  # no DM channel was ever opened, so nothing can have been sent
         kind = discord.ChannelType.text if delivery.channel_id else discord.ChannelType.private
-        channel = self.bot.get_partial_messageable(channel_id, type=kind)
-        marker = f":{delivery.reminder_id}:"
+        channel = self.client.get_partial_messageable(channel_id, type=kind)
         try:
             since = delivery.scheduled_for - timedelta(seconds=1)  # `after` excludes its own millisecond
             async for message in channel.history(limit=RECOVERY_HISTORY, after=since):
-                if message.author.id == me.id and any(
-                    custom_id.startswith(REMINDER_BUTTON_PREFIX) and marker in custom_id
-                    for custom_id in _custom_ids(message)
-                ):
+                if message.author.id == me.id and self.already_sent(message, delivery.reminder_id):
                     return True
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError):
             log.warning("reminder %s: could not read the channel; sending again", delivery.reminder_id)
@@ -272,7 +272,7 @@ class ReminderDispatcher:
         task.add_done_callback(self._sending.discard)
 
     async def _deliver(self, delivery: Delivery) -> None:
-        async with self.bot.inflight.track(), self._slots:
+        async with self.work.track(), self._slots:
             try:
                 await self._deliver_with_retries(delivery)
             except Exception:
@@ -294,7 +294,7 @@ class ReminderDispatcher:
                     continue
                 await self._record_failure(delivery, failure, error, attempts)
                 return
-            now = self.bot.clock.now()
+            now = self.clock.now()
             await self.repository.mark_sent(delivery, attempts=attempts, now=now)
             lateness = max((now - delivery.scheduled_for).total_seconds(), 0.0)
             metrics.REMINDERS_SENT.inc()
@@ -307,7 +307,7 @@ class ReminderDispatcher:
         self, delivery: Delivery, failure: Failure, error: BaseException, attempts: int
     ) -> None:
         metrics.REMINDERS_FAILED.labels(reason=failure.reason).inc()
-        forget_dm = delivery.channel_id is None and failure.reason == CHANNEL_GONE
+        forget_dm = delivery.channel_id is None and failure.reason == "channel_gone"
         if forget_dm:
             self._dm_channels.pop(delivery.user_id, None)
         if failure.pause:
@@ -317,27 +317,27 @@ class ReminderDispatcher:
         await self.repository.mark_failed(
             delivery,
             attempts=attempts,
-            now=self.bot.clock.now(),
-            pause_reason=failure.reason if failure.pause else None,
+            now=self.clock.now(),
+            pause_reason=failure.pause,
             forget_dm_channel=forget_dm,
         )
 
     async def _channel_for(self, delivery: Delivery) -> discord.PartialMessageable:
         if delivery.channel_id is not None:
-            return self.bot.get_partial_messageable(delivery.channel_id, type=discord.ChannelType.text)
+            return self.client.get_partial_messageable(delivery.channel_id, type=discord.ChannelType.text)
         channel_id = self._dm_channels.get(delivery.user_id) or delivery.dm_channel_id
         if channel_id is None:
             await self.pacer.wait()  # opening the DM channel is a request too
-            data = await self.bot.http.start_private_message(delivery.user_id)
+            data = await self.client.http.start_private_message(delivery.user_id)
             channel_id = int(data["id"])
-            await self.repository.cache_dm_channel(delivery.user_id, channel_id, now=self.bot.clock.now())
+            await self.users.cache_dm_channel(delivery.user_id, channel_id, now=self.clock.now())
         self._dm_channels[delivery.user_id] = channel_id
-        return self.bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+        return self.client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
 
     async def _send(self, delivery: Delivery) -> None:
         await self.pacer.wait()
         channel = await self._channel_for(delivery)
-        message = reminder_message(delivery, self.bot.content.tips)
+        message = self.render(delivery)
         await channel.send(
             content=message.content,
             embed=message.embed,

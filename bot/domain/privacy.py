@@ -1,13 +1,16 @@
-"""What Latch stores about members and servers, declared in one place, and the rules for erasing it.
+"""What Latch stores about members and servers, and the rules for erasing it.
 
-``USER_DATA`` lists every column that names a member, with what ``/privacy delete`` does to it: delete
+Each feature that stores something about members declares it (``REMINDER_DATA``, ``SUGGESTION_DATA``,
+``CURATION_DATA``): every column that names a member, with what ``/privacy delete`` does to it. Delete
 the row (reminders, deliveries, their settings), or keep the row and forget the person (a suggestion or
-an audit entry keeps its content and loses its author; a server tip loses its credit). ``SERVER_DATA``
-lists every table holding a server's rows, erased 30 days after the bot leaves that server.
-``NOT_A_MEMBER`` names the columns that look like a member's id but are not one, with the reason.
+an audit entry keeps its content and loses its author; a server tip loses its credit). The feature's
+service holds its declaration, and the privacy service erases what every registered service declares
+(in the spirit of Red-DiscordBot's ``red_delete_data_for_user``). ``SERVER_DATA`` lists every table
+holding a server's rows, erased 30 days after the bot leaves that server. ``NOT_A_MEMBER`` names the
+columns that look like a member's id but are not one, with the reason.
 
-The test suite compares these lists with the migrated schema, so a new table that names members or
-servers cannot be added without saying here how it is erased. The SQL lives in ``bot.db.privacy``.
+The test suite compares the registry with the migrated schema, so a new table that names members or
+servers cannot be added without saying how it is erased. The SQL lives in ``bot.db.privacy``.
 """
 
 from __future__ import annotations
@@ -56,7 +59,6 @@ class UserData:
     table: str
     column: str
     erase: Erase
-    label: str  # plural, as the erase summary names it
     also_clear: tuple[str, ...] = ()
     via: str | None = None
 
@@ -82,61 +84,28 @@ class ServerData:
     erase: Erase = Erase.DELETE_ROW
 
 
-# Erased in this order: rows reached through another table come before that table's rows.
-USER_DATA: tuple[UserData, ...] = (
+# Within a declaration, rows reached through another table come before that table's rows.
+REMINDER_DATA: tuple[UserData, ...] = (
     UserData(
         "reminder_deliveries",
         "reminder_deliveries",
         "reminder_id",
         Erase.DELETE_ROW,
-        "reminder delivery records",
         via="reminder_id IN (SELECT id FROM reminders WHERE user_id = :user_id)",
     ),
-    UserData("reminders", "reminders", "user_id", Erase.DELETE_ROW, "reminders"),
+    UserData("reminders", "reminders", "user_id", Erase.DELETE_ROW),
+    UserData("pump_settings", "pump_users", "user_id", Erase.DELETE_ROW),
+)
+SUGGESTION_DATA: tuple[UserData, ...] = (
+    UserData("suggestions", "tip_suggestions", "user_id", Erase.FORGET_PERSON, also_clear=("credit_name",)),
+    UserData("suggestions_reviewed", "tip_suggestions", "reviewer_id", Erase.FORGET_PERSON),
+)
+CURATION_DATA: tuple[UserData, ...] = (
     UserData(
-        "pump_settings",
-        "pump_users",
-        "user_id",
-        Erase.DELETE_ROW,
-        "reminder settings (time zone, last session)",
+        "tip_credits", "server_tips", "credit_user_id", Erase.FORGET_PERSON, also_clear=("credit_name",)
     ),
-    UserData(
-        "suggestions",
-        "tip_suggestions",
-        "user_id",
-        Erase.FORGET_PERSON,
-        "suggestions (kept, without your name)",
-        also_clear=("credit_name",),
-    ),
-    UserData(
-        "tip_credits",
-        "server_tips",
-        "credit_user_id",
-        Erase.FORGET_PERSON,
-        "credits on server tips (removed)",
-        also_clear=("credit_name",),
-    ),
-    UserData(
-        "server_tips",
-        "server_tips",
-        "created_by",
-        Erase.FORGET_PERSON,
-        "server tips you added (kept, without your name)",
-    ),
-    UserData(
-        "suggestions_reviewed",
-        "tip_suggestions",
-        "reviewer_id",
-        Erase.FORGET_PERSON,
-        "suggestions you reviewed (kept, without your name)",
-    ),
-    UserData(
-        "audit_entries",
-        "audit_log",
-        "actor_id",
-        Erase.FORGET_PERSON,
-        "audit entries (kept, without your name)",
-    ),
+    UserData("server_tips", "server_tips", "created_by", Erase.FORGET_PERSON),
+    UserData("audit_entries", "audit_log", "actor_id", Erase.FORGET_PERSON),
 )
 
 SERVER_DATA: tuple[ServerData, ...] = (
@@ -174,13 +143,15 @@ def looks_like_member_column(column: str) -> bool:
     return _MEMBER_COLUMN.search(column.lower()) is not None
 
 
-def registered_member_columns() -> set[tuple[str, str]]:
-    return {(entry.table, column) for entry in USER_DATA for column in entry.cleared_columns}
+def registered_member_columns(user_data: Iterable[UserData]) -> set[tuple[str, str]]:
+    return {(entry.table, column) for entry in user_data for column in entry.cleared_columns}
 
 
-def unregistered_member_columns(schema: Mapping[str, Iterable[str]]) -> list[tuple[str, str]]:
-    """(table, column) pairs in ``schema`` that look like a member's id and that no list accounts for."""
-    known = registered_member_columns() | set(NOT_A_MEMBER)
+def unregistered_member_columns(
+    schema: Mapping[str, Iterable[str]], user_data: Iterable[UserData]
+) -> list[tuple[str, str]]:
+    """(table, column) pairs in ``schema`` that look like a member's id and that no declaration covers."""
+    known = registered_member_columns(user_data) | set(NOT_A_MEMBER)
     return sorted(
         (table, column)
         for table, columns in schema.items()
@@ -218,13 +189,19 @@ def _json_value(value: Any) -> Any:
 
 
 def export_document(
-    user_id: int, sections: Mapping[str, Sequence[Mapping[str, Any]]], *, now: datetime
+    user_id: int,
+    sections: Mapping[str, Sequence[Mapping[str, Any]]],
+    *,
+    kinds: Iterable[str],
+    about: str,
+    now: datetime,
 ) -> dict[str, Any]:
     """The export: a schema version, when it was made, and every kind of row about the member.
 
-    Every kind in USER_DATA is present, empty when nothing is stored.
+    Every kind in ``kinds`` (what the registered services declare) is present, empty when nothing is
+    stored; ``about`` is the sentence at the top, in the member's language.
     """
-    data: dict[str, list[dict[str, Any]]] = {entry.kind: [] for entry in USER_DATA}
+    data: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
     for kind, rows in sections.items():
         data.setdefault(kind, []).extend(
             {column: _json_value(value) for column, value in row.items()} for row in rows
@@ -233,19 +210,10 @@ def export_document(
         "schema_version": EXPORT_SCHEMA_VERSION,
         "generated_at": to_storage(now),
         "user_id": str(user_id),
-        "about": "Everything Latch stores about you. Erase it with /privacy delete.",
+        "about": about,
         "data": data,
     }
 
 
 def export_bytes(document: Mapping[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
-
-
-def erase_summary(counts: Mapping[str, int]) -> str:
-    """One sentence per kind of row that was touched, from ``counts`` (kind → rows)."""
-    labels = {entry.kind: entry.label for entry in USER_DATA}
-    parts = [f"{count} {labels.get(kind, kind)}" for kind, count in counts.items() if count]
-    if not parts:
-        return "Latch had nothing stored about you. Nothing was erased."
-    return "Erased: " + "; ".join(parts) + "."

@@ -6,8 +6,8 @@
   anything older is skipped to the next future post. Never a burst.
 - Which tip comes next: every tip of the pool once, in random order, before any tip is repeated.
 
-No Discord, no database: the cog and the repository call these. The time of day a moderator types is
-read by the same parser as reminder times (bot.reminders.rules.parse_time_of_day).
+No Discord, no database: the service, the dispatcher and the repository call these. The time of day a
+moderator types is read by the same parser as reminder times (bot.domain.reminders.parsing).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from bot.clock import require_aware
+from bot.errors import Refusal
 
 Cadence = Literal["daily", "weekdays", "weekly"]
 Source = Literal["library", "server", "both"]
@@ -53,15 +54,6 @@ class Cadenced:
         if self.cadence == "weekdays":
             return day.weekday() < 5
         return day.weekday() == self.weekday
-
-    def describe(self) -> str:
-        """ "every day at 09:00", "on weekdays at 09:00", "every Monday at 09:00" (in ``zone``)."""
-        clock = self.at.strftime("%H:%M")
-        if self.cadence == "daily":
-            return f"every day at {clock}"
-        if self.cadence == "weekdays":
-            return f"on weekdays at {clock}"
-        return f"every {WEEKDAYS[self.weekday or 0].title()} at {clock}"
 
 
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
@@ -139,3 +131,44 @@ def next_tip(
     if new_cycle:
         remaining = [card_id for card_id in unique if card_id != last] or unique
     return remaining[draw(len(remaining))], new_cycle
+
+
+# Why a post could not be made (a schedule is paused with the code; `bot.ui.tip_post` says how to fix it).
+PauseReason = Literal[
+    "channel_gone", "not_found", "missing_permissions", "post_refused", "no_server_tips", "no_tips"
+]
+
+# The channel permissions a tip post needs (discord.py's names for them).
+POST_PERMISSIONS: tuple[str, ...] = ("view_channel", "send_messages", "embed_links")
+
+
+class PostFailed(Refusal):
+    """A tip could not be posted: ``reason`` is a PauseReason, ``data`` what a moderator needs to fix it
+    (``channel_id``; the ``missing`` permissions; the HTTP ``status`` and ``text`` Discord answered)."""
+
+    def __init__(self, reason: PauseReason, **data: object) -> None:
+        super().__init__(f"post.{reason}", **data)
+        self.reason: PauseReason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class TipSchedule:
+    guild_id: int
+    channel_id: int
+    rule: Cadenced
+    source: Source
+    next_post_at: datetime | None
+    paused_reason: PauseReason | None
+    paused_detail: dict[str, object] | None
+    last_posted_at: datetime | None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_reason is not None
+
+    @property
+    def pause_refusal(self) -> PostFailed | None:
+        """Why the schedule is paused, as the refusal the failed post raised."""
+        if self.paused_reason is None:
+            return None
+        return PostFailed(self.paused_reason, **(self.paused_detail or {}))

@@ -1,7 +1,8 @@
 """IANA time zones: what members type ("London", "new york", "Asia/Kolkata") and what autocomplete offers.
 
 Pure functions over the tz database shipped with Python or the `tzdata` package. Used by `/pump`
-(reminders), `/curate settings` and `/curate schedule`.
+(reminders), `/curate settings` and `/curate schedule`. Only places are accepted (Area/City names, and
+UTC): `localtime`, `Factory`, `Etc/GMT+5` and the like are not a place, and some depend on the host.
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ import unicodedata
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
-ZONE_EXAMPLE = "Europe/London, America/New_York, Asia/Kolkata, or a city such as Sydney"
+from bot.errors import Refusal, Typed
+
+# Longer than any zone name or city anyone types (the longest IANA name has 32 characters).
+MAX_ZONE_INPUT = 64
+_NOT_PLACES = ("Etc/", "SystemV/")
 
 # Cities people name that are not the name of their zone.
 _CITY_ALIASES: dict[str, str] = {
@@ -68,9 +73,14 @@ _CITY_ALIASES: dict[str, str] = {
 }
 
 
-class UnknownZoneError(ValueError):
+class UnknownZoneError(Refusal):
     def __init__(self, text: str) -> None:
-        super().__init__(f"“{text}” is not a time zone I know. Try {ZONE_EXAMPLE}.")
+        super().__init__("zone.unknown", typed=Typed(text.strip()))
+
+
+def is_place(name: str) -> bool:
+    """An Area/City zone (or UTC): somewhere a person lives, the same on every host."""
+    return name == "UTC" or ("/" in name and not name.startswith(_NOT_PLACES))
 
 
 def _fold(text: str) -> str:
@@ -81,8 +91,8 @@ def _fold(text: str) -> str:
 
 @cache
 def _zones() -> dict[str, str]:
-    """Folded IANA name → canonical name, for every zone the tz database has."""
-    return {_fold(name): name for name in available_timezones()}
+    """Folded IANA name → canonical name, for every place the tz database has."""
+    return {_fold(name): name for name in available_timezones() if is_place(name)}
 
 
 @cache
@@ -108,6 +118,8 @@ def _cities() -> dict[str, str]:
 
 def resolve_zone(text: str) -> str:
     """The canonical IANA name for what a member typed; `UnknownZoneError` says what is accepted."""
+    if len(text) > MAX_ZONE_INPUT:
+        raise UnknownZoneError(text)
     folded = _fold(text)
     if not folded:
         raise UnknownZoneError(text.strip())
@@ -120,7 +132,7 @@ def resolve_zone(text: str) -> str:
 
 def zone_choices(current: str, limit: int = 25) -> list[tuple[str, str]]:
     """(label, zone) pairs for autocomplete: exact names and cities first, then prefixes, then the rest."""
-    folded = _fold(current)
+    folded = _fold(current[:MAX_ZONE_INPUT])
     if not folded:
         popular = (
             "Europe/London",

@@ -1,0 +1,1 @@
+"""Cards and tips: which a server sees, and the tip rotation."""

@@ -1,0 +1,1 @@
+"""Curation: a server's settings, audit log, own tips and own resources."""

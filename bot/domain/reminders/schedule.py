@@ -1,0 +1,240 @@
+"""When a reminder fires next, in its own zone, across daylight saving changes and quiet hours.
+
+Times of day live in the reminder's IANA zone, so a 07:00 reminder stays at 07:00 local across daylight
+saving changes. A local time that does not exist (the spring-forward gap) fires once, at the instant
+zoneinfo gives for fold=0 (02:30 in New York becomes 03:30 EDT); a local time that exists twice fires
+once, the first time. Quiet hours move a fire inside [start, end) to the end of that quiet period, and
+fires that land on the same instant fire once.
+
+`next_fire` is O(1) on ordinary days (a fixed UTC offset and a bisect over the day's times); only within
+two days of a zone transition does it walk the listed times around `after` one by one (at most about a
+day and a half of them).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo
+
+from bot.domain.reminders.model import AtRule, EveryRule, OnceRule, QuietHours, Rule, as_utc
+
+_DAY = timedelta(days=1)
+# No zone moves its wall clock by more than this at one transition (real ones move 30 minutes to 2 hours).
+_MAX_SHIFT = timedelta(hours=3)
+# A zone that keeps one UTC offset for this long on both sides of an instant has no transition that can
+# move a fire near it, so a fixed offset gives the exact answer (no zone changes offset twice in 4 days).
+_STEADY_SPAN = timedelta(days=2)
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _local_instant(day: date, moment: time, zone: ZoneInfo, fold: int = 0) -> datetime:
+    """The UTC instant of a local wall time; fold=0 for a time in a gap gives the shifted-later instant."""
+    return datetime.combine(day, moment, tzinfo=zone).replace(fold=fold).astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class _DailyPlan:
+    """The local times of day a daily rule fires at.
+
+    `base` are the times before quiet hours (every calendar day has the same set, since a grid that
+    restarts at the anchor each day repeats the same wall times); `effective` are the sorted times after
+    quiet hours moved some of them to the end of the quiet period, which holds on any day with one UTC
+    offset.
+    """
+
+    base: tuple[time, ...]
+    quiet: QuietHours | None
+    effective: tuple[time, ...]
+    # Base times whose fire quiet hours may move (directly, or once a gap shifts them).
+    movable: frozenset[time] = frozenset()
+
+
+_MICROS_PER_DAY = 86_400_000_000
+
+
+def _micros(moment: time) -> int:
+    return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1_000_000 + moment.microsecond
+
+
+def _time_from_micros(micros: int) -> time:
+    seconds, microsecond = divmod(micros, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return time(hour, minute, second, microsecond)
+
+
+def grid_times(interval: timedelta, anchor: time) -> tuple[time, ...]:
+    """The local times of day of a grid that restarts at `anchor` every day and steps by `interval`."""
+    step = interval // timedelta(microseconds=1)
+    start = _micros(anchor)
+    return tuple(
+        sorted(
+            {
+                _time_from_micros((start + offset) % _MICROS_PER_DAY)
+                for offset in range(0, _MICROS_PER_DAY, step)
+            }
+        )
+    )
+
+
+def _may_end_up_quiet(moment: time, quiet: QuietHours) -> bool:
+    """Whether a fire at wall time `moment` is in quiet hours, or could be once a gap shifts it."""
+    shifted = (datetime.combine(date.min, moment) + _MAX_SHIFT).time()
+    if shifted > moment:
+        starts_between = moment < quiet.start <= shifted
+    else:  # past midnight
+        starts_between = quiet.start > moment or quiet.start <= shifted
+    return quiet.contains(moment) or starts_between
+
+
+@lru_cache(maxsize=4096)
+def _daily_plan(rule: EveryRule | AtRule) -> _DailyPlan:
+    if isinstance(rule, AtRule):
+        return _DailyPlan(rule.times, None, rule.times)
+    base = grid_times(rule.interval, rule.anchor)
+    quiet = rule.quiet
+    if quiet is None:
+        return _DailyPlan(base, None, base)
+    effective = tuple(sorted({quiet.end if quiet.contains(moment) else moment for moment in base}))
+    movable = frozenset(moment for moment in base if _may_end_up_quiet(moment, quiet))
+    return _DailyPlan(base, quiet, effective, movable)
+
+
+def _first_quiet_end(end_day: date, zone: ZoneInfo, quiet: QuietHours, later_than: datetime) -> datetime:
+    """The first instant from `end_day` on whose local time is `quiet.end`, after `later_than`, and not
+    itself inside quiet hours (which only happens when a spring-forward gap swallows the whole
+    non-quiet window of a day; then the quiet period runs on to the next day's end)."""
+    for day_offset in range(3):
+        for fold in (0, 1):
+            end = _local_instant(end_day + timedelta(days=day_offset), quiet.end, zone, fold)
+            if end > later_than and not quiet.contains(end.astimezone(zone).time()):
+                return end
+    return later_than.astimezone(UTC)  # unreachable for real zones: a day always has non-quiet time
+
+
+def _quiet_end(local: datetime, zone: ZoneInfo, quiet: QuietHours) -> datetime:
+    """The end of the quiet period that `local` (an aware local datetime inside it) belongs to."""
+    end_day = local.date()
+    if quiet.start > quiet.end and local.time() >= quiet.start:
+        end_day += _DAY
+    return _first_quiet_end(end_day, zone, quiet, local)
+
+
+def _outside_quiet(instant: datetime, zone: ZoneInfo, quiet: QuietHours | None) -> datetime:
+    if quiet is None:
+        return instant
+    local = instant.astimezone(zone)
+    if quiet.contains(local.time()):
+        return _quiet_end(local, zone, quiet)
+    return instant
+
+
+def _steady_offset(instant: datetime, zone: ZoneInfo) -> timedelta | None:
+    """The zone's UTC offset at `instant` if it holds for `_STEADY_SPAN` on both sides, else None."""
+    offset = instant.astimezone(zone).utcoffset()
+    before = (instant - _STEADY_SPAN).astimezone(zone).utcoffset()
+    after = (instant + _STEADY_SPAN).astimezone(zone).utcoffset()
+    return offset if offset == before == after else None
+
+
+def _daily_fire(
+    day: date, moment: time, zone: ZoneInfo, quiet: QuietHours | None, quiet_ends: dict[date, datetime]
+) -> datetime:
+    """Where the listed wall time `moment` of `day` fires, after quiet hours.
+
+    A wall time inside quiet hours moves to the end of its quiet period. So does one that exists only
+    because of a gap shift (02:30 firing at 03:30 EDT) when the shifted time is inside quiet hours.
+    """
+    if quiet is not None and quiet.contains(moment):
+        end_day = day + _DAY if quiet.start > quiet.end and moment >= quiet.start else day
+        if end_day not in quiet_ends:
+            start_of_day = datetime.combine(day, time(0), tzinfo=zone)
+            quiet_ends[end_day] = _first_quiet_end(end_day, zone, quiet, start_of_day)
+        return quiet_ends[end_day]
+    return _outside_quiet(_local_instant(day, moment, zone), zone, quiet)
+
+
+def _listed_walls(times: tuple[time, ...], start: datetime) -> Iterator[datetime]:
+    """The listed local wall times (naive datetimes) from `start` on, in order, without end."""
+    day = start.date()
+    index = bisect_left(times, start.time())
+    while True:
+        for moment in times[index:]:
+            yield datetime.combine(day, moment)
+        day += _DAY
+        index = 0
+
+
+def _next_daily_exact(plan: _DailyPlan, zone: ZoneInfo, after: datetime) -> datetime:
+    """Walk the listed wall times around `after` in order, mapping each to the instant it fires at.
+
+    The walk starts early enough to see a fire moved past `after` by a gap or by quiet hours, and stops
+    once wall times are so far past the best fire found that no transition could bring one before it.
+    """
+    local_after = after.astimezone(zone).replace(tzinfo=None)
+    lookback = _DAY + 2 * _MAX_SHIFT if plan.quiet is not None else _MAX_SHIFT
+    quiet_ends: dict[date, datetime] = {}
+    best: tuple[datetime, datetime] | None = None  # (fire, the wall time beyond which to stop)
+    long_before = local_after - 2 * _MAX_SHIFT
+    for wall in _listed_walls(plan.base, local_after - lookback):
+        if best is not None and wall > best[1]:
+            return best[0]
+        if wall < long_before and wall.time() not in plan.movable:
+            continue  # fires long before `after`: neither a gap nor quiet hours can move it past
+        fire = _daily_fire(wall.date(), wall.time(), zone, plan.quiet, quiet_ends)
+        if fire > after and (best is None or fire < best[0]):
+            best = (fire, fire.astimezone(zone).replace(tzinfo=None) + _MAX_SHIFT)
+    raise AssertionError("unreachable: the walk is endless")
+
+
+def _next_daily(plan: _DailyPlan, zone: ZoneInfo, after: datetime) -> datetime:
+    offset = _steady_offset(after, zone)
+    if offset is None:
+        return _next_daily_exact(plan, zone, after)
+    local = (after + offset).replace(tzinfo=None)
+    index = bisect_right(plan.effective, local.time())
+    if index < len(plan.effective):
+        wall = datetime.combine(local.date(), plan.effective[index])
+    else:
+        wall = datetime.combine(local.date() + _DAY, plan.effective[0])
+    return (wall - offset).replace(tzinfo=UTC)
+
+
+def _next_since_last(rule: EveryRule, zone: ZoneInfo, after: datetime, since: datetime | None) -> datetime:
+    start = after if since is None else as_utc(since)
+    steps = 1 if start + rule.interval > after else (after - start) // rule.interval + 1
+    fire = _outside_quiet(start + steps * rule.interval, zone, rule.quiet)
+    if steps > 1:
+        # A step at or before `after` inside the quiet period `after` is in fires at that period's end.
+        earlier = _outside_quiet(start + (steps - 1) * rule.interval, zone, rule.quiet)
+        if earlier > after:
+            return earlier
+    return fire
+
+
+def next_fire(rule: Rule, zone: str, after: datetime, *, since: datetime | None = None) -> datetime | None:
+    """The first fire strictly after `after` (aware, any zone in; aware UTC out).
+
+    None only for a OnceRule already past. `since` (used by since-last rules only) is the latest of the
+    last session marked done, the last fire and the reminder's creation; without it, `after` is used.
+    """
+    after = as_utc(after)
+    if isinstance(rule, OnceRule):
+        return rule.at if rule.at > after else None
+    tz = _zone(zone)
+    if isinstance(rule, EveryRule) and rule.since_last:
+        return _next_since_last(rule, tz, after, since)
+    return _next_daily(_daily_plan(rule), tz, after)
+
+
+def anchor_from(instant: datetime, zone: str) -> time:
+    """The local wall time of `instant` to the minute: the default grid anchor for "starting now"."""
+    return as_utc(instant).astimezone(_zone(zone)).time().replace(second=0, microsecond=0, fold=0)

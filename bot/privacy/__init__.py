@@ -1,0 +1,1 @@
+"""Privacy: what Latch stores about members, a copy of it, erasing it, and server data retention."""

@@ -1,0 +1,1 @@
+"""Tips members suggest to their server's moderators, and the decisions on them."""

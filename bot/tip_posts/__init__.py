@@ -1,0 +1,1 @@
+"""Scheduled tip posts: each server's schedule (the service) and the dispatcher that posts them."""

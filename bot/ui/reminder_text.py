@@ -1,0 +1,150 @@
+"""Reminders in words: a rule described, a reminder's line in /pump list, and the answers of /pump."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.domain.reminders.model import AtRule, OnceRule, QuietHours, Reminder, Rule
+from bot.ui.text import counted, format_duration, when_text
+
+TITLE = "Time to pump"
+LATE_TITLE = "Time to pump (late)"
+LIST_TITLE = "Your pumping reminders"
+LIST_FOOTER = "Choose a reminder below, then pause, resume or delete it."
+NO_REMINDERS = (
+    "You have no reminders yet. Start one with `/pump every interval:3h`, "
+    "`/pump at times:06:00, 9:30, 13:00` or `/pump once after:45m`."
+)
+UTC_NOTE = (
+    "You haven't set a time zone, so this uses **UTC**. Set yours with `/pump timezone` "
+    "(e.g. `tz:Europe/London`) and create the reminder again."
+)
+BUTTONS_FOOTER = "Done, snooze, skip the next one, or pause below."
+SESSION_DONE = "Session done at {when}."
+
+PAUSED_REASONS = {
+    "dm_closed": "I couldn't DM you",
+    "channel_gone": "its channel is gone",
+    "no_access": "I can't post in its channel",
+}
+
+
+def _hhmm(moment: time) -> str:
+    return moment.strftime("%H:%M")
+
+
+def describe_quiet(quiet: QuietHours) -> str:
+    return f"{_hhmm(quiet.start)}\u2013{_hhmm(quiet.end)}"  # en dash
+
+
+def describe(rule: Rule, zone: str) -> str:
+    """A short human summary, e.g. "every 3 h from 06:00 · quiet 23:00-06:00 · Europe/London" (an en dash)."""
+    if isinstance(rule, OnceRule):
+        local = rule.at.astimezone(ZoneInfo(zone))
+        return f"once at {_hhmm(local.time())} on {local.day} {local:%b} · {zone}"
+    if isinstance(rule, AtRule):
+        return f"at {', '.join(_hhmm(moment) for moment in rule.times)} · {zone}"
+    start = "after the last session" if rule.since_last else f"from {_hhmm(rule.anchor)}"
+    parts = [f"every {format_duration(rule.interval)} {start}"]
+    if rule.quiet is not None:
+        parts.append(f"quiet {describe_quiet(rule.quiet)}")
+    parts.append(zone)
+    return " · ".join(parts)
+
+
+def late_text(scheduled_for: datetime) -> str:
+    return f"This was due at <t:{int(scheduled_for.timestamp())}:t>; Latch was offline, so it comes late."
+
+
+def status_text(reminder: Reminder) -> str:
+    if reminder.status == "paused":
+        reason = PAUSED_REASONS.get(reminder.paused_reason or "")
+        return f"⏸ paused ({reason})" if reason else "⏸ paused"
+    if reminder.status == "finished":
+        return "finished"
+    return "active"
+
+
+def reminder_label(reminder: Reminder) -> str:
+    """One line naming a reminder: "#12 every 3 h from 06:00 · Europe/London"."""
+    label = f"#{reminder.id} {describe(reminder.rule, reminder.timezone)}"
+    if reminder.channel_id is not None:
+        label += " · in channel"
+    return label
+
+
+def reminder_line(reminder: Reminder) -> str:
+    parts = [status_text(reminder)]
+    if reminder.status == "active":
+        if reminder.next_fire_at is not None:
+            parts.append(f"next {when_text(reminder.next_fire_at)}")
+        if reminder.snoozed_until is not None:
+            parts.append(f"snoozed until {when_text(reminder.snoozed_until)}")
+    if reminder.channel_id is not None:
+        parts.append(f"in <#{reminder.channel_id}>")
+    return " · ".join(parts)
+
+
+# ------------------------------------------------------------------ answers
+
+
+def created_text(reminder: Reminder, *, zone_defaulted: bool) -> str:
+    where = f" in <#{reminder.channel_id}>" if reminder.channel_id is not None else " by DM"
+    lines = [f"Reminder #{reminder.id} set: {describe(reminder.rule, reminder.timezone)}."]
+    if reminder.next_fire_at is not None:
+        lines.append(f"Next{where}: {when_text(reminder.next_fire_at)}.")
+    if zone_defaulted:
+        lines.append(UTC_NOTE)
+    return "\n".join(lines)
+
+
+def paused_text(reminder: Reminder, paused: bool) -> str:
+    return f"Paused #{reminder.id}." if paused else f"#{reminder.id} was not active."
+
+
+def resumed_text(reminder: Reminder, upcoming: datetime | None) -> str:
+    if upcoming is None:
+        return f"#{reminder.id} had no time left to fire, so it is finished."
+    return f"Resumed #{reminder.id}. Next: {when_text(upcoming)}."
+
+
+def not_paused_text(reminder: Reminder) -> str:
+    return f"#{reminder.id} is not paused."
+
+
+def deleted_text(reminder: Reminder) -> str:
+    return f"Deleted #{reminder.id}."
+
+
+RESUME_HINT = "Resume with `/pump resume`."
+
+
+def done_text(now: datetime, restarted: int) -> str:
+    text = SESSION_DONE.format(when=when_text(now))
+    if restarted:
+        text += f" {counted(restarted, 'since-last reminder')} now count from this session."
+    return text
+
+
+def snoozed_text(until: datetime) -> str:
+    return f"Snoozed: I'll remind you again at {when_text(until)}."
+
+
+def skipped_text(upcoming: datetime | None) -> str:
+    after = f" After it: {when_text(upcoming)}." if upcoming else " There are no more after it."
+    return "Skipped the next one." + after
+
+
+def paused_by_button_text(paused: bool) -> str:
+    return "Paused. Resume it with `/pump resume`." if paused else "This reminder is already paused."
+
+
+def zone_set_text(zone: str) -> str:
+    return (
+        f"Your time zone is now **{zone}**. New reminders use it; existing ones keep their own "
+        "(`/pump list` shows each one's zone)."
+    )
+
+
+ALL_MY_REMINDERS = "All my reminders"

@@ -1,0 +1,148 @@
+"""One place that turns any failure during an interaction into an answer the member can read.
+
+Expected problems (a `Refusal`, a missing permission, a cooldown) get their short message, as an
+ordinary reply: `answer_expected_error` answers them where the interaction is run (the command tree,
+`LatchView`, `LatchModal`, `run_component`), so they never travel on as errors. Anything else gets
+"Something went wrong (ref ABC123)" from `report_error` while the traceback goes to the log under the
+same reference, so a moderator's report can be matched to the log line. Every path answers the
+interaction, including after a defer.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any, Literal
+
+import discord
+from discord import app_commands
+
+from bot.errors import Refusal
+from bot.ui.messages import refusal_text
+from bot.ui.text import clip_typed
+
+log = logging.getLogger("latch.errors")
+
+_REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: easy to read out loud
+
+Outcome = Literal["ok", "user_error", "error"]
+
+RESTARTING = "Latch is restarting. Please try again in a minute."
+# Where an interaction notes how it ended (interaction.extras), for the metrics: "user_error" or "error".
+OUTCOME = "latch_outcome"
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
+
+
+def _permission_names(permissions: list[str]) -> str:
+    return ", ".join(name.replace("_", " ").replace("guild", "server").title() for name in permissions)
+
+
+def _refusal(error: BaseException) -> Refusal | None:
+    """The refusal behind ``error``: itself, or what a command, transformer or check wrapped."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, Refusal):
+            return current
+        seen.add(id(current))
+        if isinstance(current, app_commands.CommandInvokeError):
+            current = current.original
+        else:
+            current = current.__cause__
+    return None
+
+
+def expected_error_message(error: BaseException) -> str | None:
+    """The friendly text for an expected error, or None when the error is a bug."""
+    refusal = _refusal(error)
+    if refusal is not None:
+        try:
+            return refusal_text(refusal)
+        except KeyError:
+            return None  # a refusal without a message is a bug: it gets a reference
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, app_commands.TransformerError):
+        return f"That value isn't accepted: `{clip_typed(str(error.value), 100)}`."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: you can use this again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.MissingPermissions):
+        return f"You need the {_permission_names(error.missing_permissions)} permission to do that."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        names = _permission_names(error.missing_permissions)
+        return f"I'm missing the {names} permission here. A server admin can grant it."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works in a server."
+    if isinstance(error, app_commands.MissingRole | app_commands.MissingAnyRole):
+        return "You don't have the role needed for that."
+    if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        return "This command has just been updated. Give Discord a minute to catch up, then try again."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use that here."
+    return None
+
+
+def interaction_outcome(error: BaseException | None) -> Outcome:
+    """`ok`, `user_error` (bad input, a missing permission, a cooldown) or `error` (a bug)."""
+    if error is None:
+        return "ok"
+    return "user_error" if expected_error_message(error) is not None else "error"
+
+
+async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> None:
+    """Answer the interaction whatever state it is in: fresh, deferred or already answered."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True)
+    else:
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+async def _tell(interaction: discord.Interaction[Any], message: str, *, where: str) -> None:
+    try:
+        await send_ephemeral(interaction, message)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error in %s (interaction %s)", where, interaction.id)
+
+
+async def answer_expected_error(
+    interaction: discord.Interaction[Any], error: BaseException, *, where: str
+) -> bool:
+    """Answer an expected error (bad input, a missing permission…) with its text, ephemerally.
+
+    This is an ordinary reply, not a failure: the caller returns normally afterwards. Returns False,
+    and answers nothing, when ``error`` is a bug; the caller lets it go on to `report_error`.
+    """
+    message = expected_error_message(error)
+    if message is None or interaction.type is discord.InteractionType.autocomplete:
+        return False
+    interaction.extras[OUTCOME] = "user_error"
+    await _tell(interaction, message, where=where)
+    return True
+
+
+async def report_error(interaction: discord.Interaction[Any], error: BaseException, *, where: str) -> None:
+    message = expected_error_message(error)
+    interaction.extras[OUTCOME] = "error" if message is None else "user_error"
+    if message is None:
+        if isinstance(error, app_commands.CommandInvokeError):
+            error = error.original  # log the bug itself, not discord.py's wrapper
+        reference = new_reference()
+        log.error(
+            "unexpected error in %s (ref %s, interaction %s)",
+            where,
+            reference,
+            interaction.id,
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        message = f"Something went wrong (ref {reference}). It has been logged; please try again."
+    if interaction.type is discord.InteractionType.autocomplete:
+        return  # an autocomplete cannot show text; discord.py already logged it
+    await _tell(interaction, message, where=where)
+
+
+def command_name(interaction: discord.Interaction[Any]) -> str:
+    command = interaction.command
+    return f"/{command.qualified_name}" if command is not None else "an interaction"
