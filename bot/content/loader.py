@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from bot.content.models import GLOBAL_REGION, KIND_FOLDERS, Card, CardKind, Problem, Resource
+from bot.content.models import GLOBAL_REGION, KIND_FOLDERS, Card, CardKind, Problem, Region, Resource
 
 RESOURCES_FILE = "resources.yaml"
+OFFERED_REGIONS_KEY = "offered_regions"
+RESOURCES_KEY = "resources"
 
 # Rule names for problems found while parsing; the validation module adds the cross-file ones.
 RULE_LAYOUT = "layout"
@@ -26,11 +28,22 @@ RULE_RESOURCES_FILE = "resources-file"
 RULE_SCHEMA = "schema"
 RULE_ID_MATCHES_FILE = "id-matches-file"
 RULE_KIND_MATCHES_FOLDER = "kind-matches-folder"
+RULE_OFFERED_REGIONS = "offered-regions"
 
 # Error types raised by the models that name a rule of their own; other pydantic errors are "schema".
 CUSTOM_RULES = frozenset(
-    {"https-url", "single-line", "unknown-topic", "region-code", "duplicate-value", "source-link"}
+    {
+        "https-url",
+        "single-line",
+        "unknown-topic",
+        "region-code",
+        "duplicate-value",
+        "source-link",
+        "text-keyword",
+    }
 )
+
+_OFFERED_REGIONS = TypeAdapter(tuple[Region, ...])
 
 _FRONT_MATTER = re.compile(
     r"\A\ufeff?---[ \t]*\r?\n(?P<meta>.*?)^---[ \t]*(?:\r?\n|\Z)(?P<body>.*)\Z", re.DOTALL | re.MULTILINE
@@ -134,27 +147,57 @@ def parse_card_text(text: str, *, file: str, stem: str, kind: CardKind) -> tuple
     return card, problems
 
 
-def parse_resources_text(text: str, *, file: str = RESOURCES_FILE) -> tuple[list[Resource], list[Problem]]:
-    """Parse resources.yaml: a mapping with one key, ``resources``, holding a list of resources."""
+@dataclass
+class ResourcesDocument:
+    """resources.yaml: the regions Latch offers (in menu order) and the resources."""
+
+    offered_regions: tuple[str, ...] = ()
+    resources: list[Resource] = field(default_factory=list)
+
+
+def parse_resources_document(
+    text: str, *, file: str = RESOURCES_FILE
+) -> tuple[ResourcesDocument, list[Problem]]:
+    """Parse resources.yaml: ``offered_regions`` (region codes) and ``resources`` (a list)."""
     try:
         data = parse_yaml(text)
     except yaml.YAMLError as exc:
-        return [], [Problem(file, RULE_RESOURCES_FILE, _yaml_message(exc))]
-    if not isinstance(data, dict) or set(data) != {"resources"} or not isinstance(data["resources"], list):
-        return [], [
-            Problem(file, RULE_RESOURCES_FILE, "the file must hold one key, 'resources:', with a list")
+        return ResourcesDocument(), [Problem(file, RULE_RESOURCES_FILE, _yaml_message(exc))]
+    expected = {OFFERED_REGIONS_KEY, RESOURCES_KEY}
+    if not isinstance(data, dict) or set(data) != expected or not isinstance(data[RESOURCES_KEY], list):
+        return ResourcesDocument(), [
+            Problem(
+                file,
+                RULE_RESOURCES_FILE,
+                "the file must hold two keys: 'offered_regions:' (region codes) and 'resources:' (a list)",
+            )
         ]
-    resources: list[Resource] = []
+    document = ResourcesDocument()
     problems: list[Problem] = []
-    for index, item in enumerate(data["resources"]):
+    try:
+        document.offered_regions = _OFFERED_REGIONS.validate_python(data[OFFERED_REGIONS_KEY])
+    except ValidationError as exc:
+        problems += model_problems(file, exc, prefix=OFFERED_REGIONS_KEY)
+    else:
+        if not document.offered_regions or GLOBAL_REGION in document.offered_regions:
+            problems.append(
+                Problem(file, RULE_OFFERED_REGIONS, "offered_regions must list country codes, not 'global'")
+            )
+    for index, item in enumerate(data[RESOURCES_KEY]):
         label = f"resources[{index}]"
         if isinstance(item, dict) and isinstance(item.get("id"), str):
             label += f" ({item['id']})"
         try:
-            resources.append(Resource.model_validate(item))
+            document.resources.append(Resource.model_validate(item))
         except ValidationError as exc:
             problems += model_problems(file, exc, prefix=label)
-    return resources, problems
+    return document, problems
+
+
+def parse_resources_text(text: str, *, file: str = RESOURCES_FILE) -> tuple[list[Resource], list[Problem]]:
+    """The resources of resources.yaml, and every problem in the file."""
+    document, problems = parse_resources_document(text, file=file)
+    return document.resources, problems
 
 
 @dataclass
@@ -163,6 +206,7 @@ class ParsedContent:
 
     cards: dict[str, Card] = field(default_factory=dict)
     resources: list[Resource] = field(default_factory=list)
+    offered_regions: tuple[str, ...] = ()
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -208,7 +252,8 @@ def read_content(root: Path) -> ParsedContent:
     except (OSError, UnicodeDecodeError) as exc:
         parsed.problems.append(Problem(RESOURCES_FILE, RULE_LAYOUT, f"cannot read {RESOURCES_FILE}: {exc}"))
     else:
-        parsed.resources, problems = parse_resources_text(resources_text)
+        document, problems = parse_resources_document(resources_text)
+        parsed.resources, parsed.offered_regions = document.resources, document.offered_regions
         parsed.problems += problems
     return parsed
 
@@ -216,11 +261,15 @@ def read_content(root: Path) -> ParsedContent:
 class ContentLibrary:
     """Validated cards and resources. Lookups by name (title, alias, typos) live in ``CardIndex``."""
 
-    def __init__(self, cards: Iterable[Card], resources: Iterable[Resource]) -> None:
+    def __init__(
+        self, cards: Iterable[Card], resources: Iterable[Resource], offered_regions: Iterable[str] = ()
+    ) -> None:
         ordered = sorted(cards, key=lambda card: card.id)
         self.facts: tuple[Card, ...] = tuple(card for card in ordered if card.kind == "fact")
         self.tips: tuple[Card, ...] = tuple(card for card in ordered if card.kind == "tip")
         self.resources: tuple[Resource, ...] = tuple(resources)
+        # The countries /resources offers and whose crisis lines are checked, in menu order.
+        self.offered_regions: tuple[str, ...] = tuple(offered_regions)
         self._by_id = {card.id: card for card in ordered}
         self._resources_by_id = {resource.id: resource for resource in self.resources}
 
@@ -231,6 +280,10 @@ class ContentLibrary:
     def get(self, card_id: str) -> Card | None:
         """The card with this exact id."""
         return self._by_id.get(card_id)
+
+    def related(self, card: Card) -> tuple[Card, ...]:
+        """The cards ``card`` points to, in its order (ids are checked when the content loads)."""
+        return tuple(found for card_id in card.related if (found := self._by_id.get(card_id)) is not None)
 
     def resource(self, resource_id: str) -> Resource | None:
         return self._resources_by_id.get(resource_id)
@@ -254,4 +307,4 @@ def load_library(root: Path) -> ContentLibrary:
     problems = check_parsed(parsed)
     if problems:
         raise ContentError(problems)
-    return ContentLibrary(parsed.cards.values(), parsed.resources)
+    return ContentLibrary(parsed.cards.values(), parsed.resources, parsed.offered_regions)

@@ -9,8 +9,19 @@ Rules checked (Problem.rule):
 - no-mentions: nothing that Discord would render as a mention (@everyone, @here, <@id>, <@&id>, <#id>)
 - sources-field, embed-title, embed-description, embed-field, embed-footer, embed-total: the rendered
   embed fits Discord's limits
-- unique-resource-id, crisis-lines: resources are unambiguous and include crisis phone lines
-- resource-url: a resource's link follows the same URL rules as links moderators add (bot.urls)
+- unique-resource-id, crisis-lines: resources are unambiguous and include crisis lines with numbers
+- resource-url: a resource's link (and the page that verified it) follows the URL rules for links
+  moderators add (bot.urls)
+- offered-regions: every region Latch offers has a crisis line of its own, and so does every region a
+  DM lists; crisis-hours: a crisis line says when it answers
+- resource-verified: every resource says when (``verified``) and where (``verified_from``) it was checked
+- related-card: ``related`` names cards that exist, and not the card itself
+- crisis-lines are rendered for every offered region and for a DM, so each rendering fits the embed
+
+``check_content`` adds the editorial rules, which depend on the date or on prose rather than structure
+and so do not stop the bot from loading its content:
+- verified-age: a resource verified more than 12 months ago fails; more than 9 months ago, a warning
+- reading-grade: a card reads above grade 9 (Flesch-Kincaid, by textstat) and is not marked technical
 
 The rules are pure functions over parsed data; ``check_content`` reads the tree and runs them all.
 """
@@ -19,10 +30,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import discord
+import textstat
 
+from bot.content.crisis import DIRECT_MESSAGE_REGIONS, crisis_lines_of, is_crisis_line
 from bot.content.loader import RESOURCES_FILE, ParsedContent, read_content
 from bot.content.models import Card, Problem, Resource
 from bot.ui.cards import (
@@ -43,16 +57,29 @@ __all__ = [
     "check_aliases",
     "check_card_embed",
     "check_content",
+    "check_crisis_hours",
     "check_crisis_lines",
     "check_embed_limits",
     "check_mentions",
+    "check_offered_regions",
     "check_parsed",
+    "check_reading_grades",
+    "check_related",
     "check_resource_ids",
     "check_resource_urls",
     "check_unique_ids",
     "check_unique_titles",
+    "check_verified",
+    "check_verified_age",
+    "errors",
     "find_mention",
+    "reading_grade",
+    "reading_grades",
 ]
+
+MAX_READING_GRADE = 9.0
+VERIFIED_MAX_MONTHS = 12
+VERIFIED_WARNING_MONTHS = 9
 
 # Raw mentions as Discord parses them; rendering escapes these too, but content should not contain them.
 _RAW_MENTION = re.compile(r"@everyone|@here|<@[!&]?\d+>|<#\d+>", re.IGNORECASE)
@@ -132,11 +159,20 @@ def check_mentions(cards: Mapping[str, Card], resources: Sequence[Resource]) -> 
             for name, value in (
                 ("name", resource.name),
                 ("description", resource.description),
-                ("phone", resource.phone),
-                ("text", resource.text),
+                ("hours", resource.hours),
             )
             if value is not None
         }
+        for index, number in enumerate(resource.numbers):
+            texts |= {
+                f"{resource.id}.numbers[{index}].{name}": value
+                for name, value in (
+                    ("number", number.number),
+                    ("keyword", number.keyword),
+                    ("note", number.note),
+                )
+                if value is not None
+            }
         problems += _mention_problems(RESOURCES_FILE, texts)
     return problems
 
@@ -215,38 +251,211 @@ def check_resource_urls(resources: Sequence[Resource]) -> list[Problem]:
     """Built-in links follow the rules for moderators' links: no shorteners, IP hosts, invites, ..."""
     problems = []
     for resource in resources:
-        try:
-            check_url(resource.url, allow_invites=False)
-        except InvalidUrl as problem:
-            problems.append(Problem(RESOURCES_FILE, "resource-url", f"{resource.id}.url: {problem.message}"))
+        links = {"url": resource.url, "verified_from": resource.verified_from}
+        for name, link in links.items():
+            if link is None:
+                continue
+            try:
+                check_url(link, allow_invites=False)
+            except InvalidUrl as problem:
+                problems.append(
+                    Problem(RESOURCES_FILE, "resource-url", f"{resource.id}.{name}: {problem.message}")
+                )
     return problems
 
 
 def check_crisis_lines(resources: Sequence[Resource]) -> list[Problem]:
-    """Sensitive cards show crisis lines, so at least one crisis resource must have a phone number."""
-    if any("crisis" in resource.topics and resource.phone for resource in resources):
+    """Sensitive cards show crisis lines, so at least one crisis resource must have a number."""
+    if any(is_crisis_line(resource) for resource in resources):
         return []
-    return [Problem(RESOURCES_FILE, "crisis-lines", "no resource with topic 'crisis' has a phone number")]
+    return [Problem(RESOURCES_FILE, "crisis-lines", "no resource with topic 'crisis' has a number")]
+
+
+def check_crisis_hours(resources: Sequence[Resource]) -> list[Problem]:
+    """A crisis line says when it answers, so nobody calls a closed line at 3 a.m. unwarned."""
+    return [
+        Problem(RESOURCES_FILE, "crisis-hours", f"{resource.id} is a crisis line without 'hours'")
+        for resource in resources
+        if is_crisis_line(resource) and resource.hours is None
+    ]
+
+
+def check_offered_regions(
+    resources: Sequence[Resource],
+    offered_regions: Sequence[str],
+    direct_message_regions: Sequence[str] = DIRECT_MESSAGE_REGIONS,
+) -> list[Problem]:
+    """Every offered region has a crisis line that lists it; a DM lists only offered regions."""
+    problems = [
+        Problem(
+            RESOURCES_FILE,
+            "offered-regions",
+            f"{region} is offered but no crisis line lists it; add a verified line or stop offering {region}",
+        )
+        for region in offered_regions
+        if not crisis_lines_of(resources, region)
+    ]
+    problems += [
+        Problem(RESOURCES_FILE, "offered-regions", f"{region} is shown in DMs but not in offered_regions")
+        for region in direct_message_regions
+        if region not in offered_regions
+    ]
+    return problems
+
+
+def check_verified(resources: Sequence[Resource]) -> list[Problem]:
+    """Each resource records when it was last checked and the organisation page that confirmed it."""
+    problems = []
+    for resource in resources:
+        missing = [
+            name
+            for name, value in (("verified", resource.verified), ("verified_from", resource.verified_from))
+            if value is None
+        ]
+        if missing:
+            problems.append(
+                Problem(RESOURCES_FILE, "resource-verified", f"{resource.id} has no {' or '.join(missing)}")
+            )
+    return problems
+
+
+def _months_between(earlier: date, later: date) -> int:
+    """Whole months from ``earlier`` to ``later`` (a month counts once its day of the month is reached)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - 1 if later.day < earlier.day else months
+
+
+def check_verified_age(resources: Sequence[Resource], today: date) -> list[Problem]:
+    """A resource checked more than 12 months ago fails; more than 9 months ago it is a warning."""
+    problems = []
+    for resource in resources:
+        if resource.verified is None:
+            continue  # check_verified reports it
+        months = _months_between(resource.verified, today)
+        if resource.verified > today:
+            problems.append(
+                Problem(
+                    RESOURCES_FILE,
+                    "verified-age",
+                    f"{resource.id} is verified in the future ({resource.verified})",
+                )
+            )
+        elif months >= VERIFIED_MAX_MONTHS:
+            problems.append(
+                Problem(
+                    RESOURCES_FILE,
+                    "verified-age",
+                    f"{resource.id} was verified on {resource.verified}, {months} months ago; check it "
+                    f"again on {resource.verified_from or 'its page'} (the limit is {VERIFIED_MAX_MONTHS})",
+                )
+            )
+        elif months >= VERIFIED_WARNING_MONTHS:
+            problems.append(
+                Problem(
+                    RESOURCES_FILE,
+                    "verified-age",
+                    f"{resource.id} was verified on {resource.verified}, {months} months ago; check it "
+                    f"again before {VERIFIED_MAX_MONTHS} months pass",
+                    severity="warning",
+                )
+            )
+    return problems
+
+
+def check_related(cards: Mapping[str, Card]) -> list[Problem]:
+    """``related`` lists ids of other cards that exist."""
+    ids = {card.id for card in cards.values()}
+    problems = []
+    for file, card in cards.items():
+        for related in card.related:
+            if related == card.id:
+                problems.append(Problem(file, "related-card", "a card cannot be related to itself"))
+            elif related not in ids:
+                problems.append(Problem(file, "related-card", f"related card {related!r} does not exist"))
+    return problems
+
+
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*•]|\d+\.)\s+")
+_EMPHASIS = re.compile(r"[*_`#>]+")
+
+
+def reading_text(body: str) -> str:
+    """A card body as prose for a readability formula: Markdown removed, and each line a sentence, so
+    a list of short items is measured as short sentences rather than one long one."""
+    sentences = []
+    for raw in body.splitlines():
+        line = _EMPHASIS.sub("", _LIST_MARKER.sub("", _MARKDOWN_LINK.sub(r"\1", raw))).strip()
+        if not line:
+            continue
+        sentences.append(line if line[-1] in ".!?" else f"{line}.")
+    return " ".join(sentences)
+
+
+def reading_grade(card: Card) -> float:
+    """The Flesch-Kincaid grade of the card's body."""
+    return float(textstat.flesch_kincaid_grade(reading_text(card.body)))
+
+
+def reading_grades(cards: Mapping[str, Card]) -> dict[str, float]:
+    """Each card's reading grade, by file."""
+    return {file: reading_grade(card) for file, card in cards.items()}
+
+
+def check_reading_grades(grades: Mapping[str, float], cards: Mapping[str, Card]) -> list[Problem]:
+    """Cards read at grade 9 or below, unless marked ``technical``."""
+    return [
+        Problem(
+            file,
+            "reading-grade",
+            f"reads at grade {grade:.1f}; simplify it to grade {MAX_READING_GRADE:.0f} or below, or mark it "
+            "'technical: true' if its subject needs the words",
+        )
+        for file, grade in grades.items()
+        if grade > MAX_READING_GRADE and not cards[file].technical
+    ]
+
+
+def _crisis_renderings(parsed: ParsedContent) -> list[str]:
+    """Every crisis text a reader can see: each offered region's, and a DM's."""
+    regions: list[str | None] = [None, *parsed.offered_regions]
+    return list(dict.fromkeys(crisis_text(parsed.resources, region) for region in regions))
 
 
 def check_parsed(parsed: ParsedContent) -> list[Problem]:
-    """Every problem: the parser's, then the cross-file rules over what parsed."""
+    """Every structural problem: the parser's, then the cross-file rules over what parsed."""
     cards, resources = parsed.cards, parsed.resources
     problems = list(parsed.problems)
     problems += check_unique_ids(cards)
     problems += check_unique_titles(cards)
     problems += check_aliases(cards)
+    problems += check_related(cards)
     problems += check_mentions(cards, resources)
-    crisis_lines = crisis_text(resources)
+    renderings = _crisis_renderings(parsed)
     for file, card in cards.items():
-        problems += check_card_embed(file, card, crisis_lines)
+        for crisis_lines in renderings if card.sensitive else [None]:
+            found = check_card_embed(file, card, crisis_lines)
+            problems += [problem for problem in found if problem not in problems]
     if parsed.resources or not any(p.file == RESOURCES_FILE for p in problems):
         problems += check_resource_ids(resources)
         problems += check_resource_urls(resources)
         problems += check_crisis_lines(resources)
+        problems += check_crisis_hours(resources)
+        problems += check_verified(resources)
+        problems += check_offered_regions(resources, parsed.offered_regions)
     return sorted(problems, key=lambda problem: problem.file)
 
 
-def check_content(root: Path) -> list[Problem]:
-    """Read the content tree at ``root`` and return every problem found (empty when all is well)."""
-    return check_parsed(read_content(root))
+def check_content(root: Path, *, today: date | None = None) -> list[Problem]:
+    """Read the content tree at ``root`` and return every problem found (empty when all is well),
+    with the editorial rules; ``today`` (default: the current UTC date) dates the verified-age rule."""
+    parsed = read_content(root)
+    problems = check_parsed(parsed)
+    problems += check_verified_age(parsed.resources, today or datetime.now(UTC).date())
+    problems += check_reading_grades(reading_grades(parsed.cards), parsed.cards)
+    return sorted(problems, key=lambda problem: problem.file)
+
+
+def errors(problems: Sequence[Problem]) -> list[Problem]:
+    """The problems that fail the check (warnings do not)."""
+    return [problem for problem in problems if problem.severity == "error"]
