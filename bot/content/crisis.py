@@ -21,8 +21,8 @@ from bot.content.models import GLOBAL_REGION, Resource
 
 CRISIS_TOPIC = "crisis"
 
-# The regions a DM lists, the largest groups of members first. Each must be offered and have a line
-# (the content check enforces both).
+# The regions a DM lists, the largest groups of members first; a region without a crisis line is
+# skipped. The unit tests check that each of these is offered and has a line.
 DIRECT_MESSAGE_REGIONS: tuple[str, ...] = ("US", "GB", "CA", "AU", "IN")
 
 

@@ -12,8 +12,8 @@ Rules checked (Problem.rule):
 - unique-resource-id, crisis-lines: resources are unambiguous and include crisis lines with numbers
 - resource-url: a resource's link (and the page that verified it) follows the URL rules for links
   moderators add (bot.urls)
-- offered-regions: every region Latch offers has a crisis line of its own, and so does every region a
-  DM lists; crisis-hours: a crisis line says when it answers
+- offered-regions: every region Latch offers has a crisis line of its own; crisis-hours: a crisis
+  line says when it answers
 - resource-verified: every resource says when (``verified``) and where (``verified_from``) it was checked
 - related-card: ``related`` names cards that exist, and not the card itself
 - crisis-lines are rendered for every offered region and for a DM, so each rendering fits the embed
@@ -36,7 +36,7 @@ from pathlib import Path
 import discord
 import textstat
 
-from bot.content.crisis import DIRECT_MESSAGE_REGIONS, crisis_lines_of, is_crisis_line
+from bot.content.crisis import crisis_lines_of, is_crisis_line
 from bot.content.loader import RESOURCES_FILE, ParsedContent, read_content
 from bot.content.models import Card, Problem, Resource
 from bot.ui.cards import (
@@ -280,13 +280,9 @@ def check_crisis_hours(resources: Sequence[Resource]) -> list[Problem]:
     ]
 
 
-def check_offered_regions(
-    resources: Sequence[Resource],
-    offered_regions: Sequence[str],
-    direct_message_regions: Sequence[str] = DIRECT_MESSAGE_REGIONS,
-) -> list[Problem]:
-    """Every offered region has a crisis line that lists it; a DM lists only offered regions."""
-    problems = [
+def check_offered_regions(resources: Sequence[Resource], offered_regions: Sequence[str]) -> list[Problem]:
+    """Every offered region has a crisis line that lists it by its code."""
+    return [
         Problem(
             RESOURCES_FILE,
             "offered-regions",
@@ -295,12 +291,6 @@ def check_offered_regions(
         for region in offered_regions
         if not crisis_lines_of(resources, region)
     ]
-    problems += [
-        Problem(RESOURCES_FILE, "offered-regions", f"{region} is shown in DMs but not in offered_regions")
-        for region in direct_message_regions
-        if region not in offered_regions
-    ]
-    return problems
 
 
 def check_verified(resources: Sequence[Resource]) -> list[Problem]:
