@@ -307,7 +307,7 @@ async def test_fact_without_a_topic_shows_the_browse_menu_grouped_by_topic(serve
 def menu_with(message: simcord.ResponseMessage, card_id: str) -> str:
     """The custom_id of the browse menu that offers ``card_id`` (more than 25 facts need several)."""
     return next(
-        menu["custom_id"]
+        str(menu["custom_id"])
         for menu in components(message, 3)
         if card_id in [option["value"] for option in menu["options"]]
     )
