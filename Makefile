@@ -23,6 +23,7 @@ test: lint typecheck unit
 lint: $(SYNCED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(SYNCED)
 	$(VENV)/bin/mypy

@@ -115,13 +115,23 @@ def command_preview(settings: Settings, port: int | None = None) -> int:
 
 
 def command_content_check(settings: Settings) -> int:
-    from bot.content.validation import check_content
+    from bot.content.parsing import read_content
+    from bot.content.validation import MAX_READING_GRADE, errors, reading_grades
+    from bot.content_check import check_content
+
+    def print_grades() -> None:
+        grades = reading_grades(read_content(settings.content_dir).cards)
+        print(f"reading grades (Flesch-Kincaid; over {MAX_READING_GRADE:.0f} only for technical cards):")
+        for file, grade in sorted(grades.items(), key=lambda item: (-item[1], item[0])):
+            print(f"  {grade:5.1f}  {file}")
 
     problems = check_content(settings.content_dir)
     for problem in problems:
         print(problem, file=sys.stderr)
-    if problems:
-        print(f"content check: {len(problems)} problem(s)", file=sys.stderr)
+    failures = errors(problems)
+    if failures:
+        print(f"content check: {len(failures)} problem(s)", file=sys.stderr)
+        print_grades()
         return 1
     from bot.content.loader import load_library
     from bot.domain.letdown import ROUTINE, routine_problems
@@ -133,10 +143,14 @@ def command_content_check(settings: Settings) -> int:
     if routine:
         print(f"content check: {len(routine)} problem(s) in the /letdown routine", file=sys.stderr)
         return 1
+    warnings = len(problems) - len(failures)
     print(
         f"content check: OK ({len(library.facts)} facts, {len(library.tips)} tips, "
-        f"{len(library.resources)} resources)"
+        f"{len(library.resources)} resources, {len(library.offered_regions)} offered regions"
+        + (f", {warnings} warning(s)" if warnings else "")
+        + ")"
     )
+    print_grades()
     return 0
 
 

@@ -1,7 +1,6 @@
-"""Content engine: card and resource models, the loader, and validation.
+"""Content engine: card and resource models, parsing, the data rules and the library.
 
-``check_content`` lives in ``bot.content.validation``; it is not re-exported here because validation
-renders embeds with ``bot.ui.cards``, which itself imports the models from this package.
+The whole content check, with the rules that render embeds, is `bot.content_check`.
 """
 
 from bot.content.loader import ContentError, ContentLibrary, load_library

@@ -1,226 +1,33 @@
-"""Read the content tree (facts/*.md, tips/*.md, resources.yaml) into a ContentLibrary.
+"""The content library: the validated cards and resources the bot serves.
 
-``read_content`` parses every file and records per-file problems without stopping; ``load_library``
-adds the cross-file rules from ``bot.content.validation`` and refuses to build a library with problems.
+``load_library`` parses the tree (`bot.content.parsing`), adds the cross-file rules from
+``bot.content.validation`` and refuses to build a library with problems.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import ValidationError
+from bot.content.models import Card, Resource
+from bot.content.parsing import ContentError, read_content
+from bot.content.validation import check_parsed
 
-from bot.content.models import GLOBAL_REGION, KIND_FOLDERS, Card, CardKind, Problem, Resource
-
-RESOURCES_FILE = "resources.yaml"
-
-# Rule names for problems found while parsing; the validation module adds the cross-file ones.
-RULE_LAYOUT = "layout"
-RULE_FRONT_MATTER = "front-matter"
-RULE_RESOURCES_FILE = "resources-file"
-RULE_SCHEMA = "schema"
-RULE_ID_MATCHES_FILE = "id-matches-file"
-RULE_KIND_MATCHES_FOLDER = "kind-matches-folder"
-
-# Error types raised by the models that name a rule of their own; other pydantic errors are "schema".
-CUSTOM_RULES = frozenset(
-    {"https-url", "single-line", "unknown-topic", "region-code", "duplicate-value", "source-link"}
-)
-
-_FRONT_MATTER = re.compile(
-    r"\A\ufeff?---[ \t]*\r?\n(?P<meta>.*?)^---[ \t]*(?:\r?\n|\Z)(?P<body>.*)\Z", re.DOTALL | re.MULTILINE
-)
-
-
-class ContentError(Exception):
-    """The content tree has problems; ``problems`` lists all of them."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = list(problems)
-        listing = "\n".join(f"  {problem}" for problem in self.problems)
-        super().__init__(f"content has {len(self.problems)} problem(s):\n{listing}")
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate mapping keys instead of silently keeping the last one."""
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)  # resolve YAML merge keys (<<) before looking for duplicates
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def parse_yaml(text: str) -> Any:
-    """Safe-load YAML, rejecting duplicate keys. Raises yaml.YAMLError."""
-    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
-
-
-def _yaml_message(exc: yaml.YAMLError, line_offset: int = 0) -> str:
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        return f"invalid YAML at line {exc.problem_mark.line + 1 + line_offset}: {exc.problem}"
-    return f"invalid YAML: {exc}"
-
-
-def split_front_matter(text: str) -> tuple[str, str] | None:
-    """Split a card file into (front matter YAML, Markdown body), or None without front matter."""
-    match = _FRONT_MATTER.match(text)
-    if match is None:
-        return None
-    return match["meta"], match["body"]
-
-
-def model_problems(file: str, exc: ValidationError, prefix: str = "") -> list[Problem]:
-    """One Problem per pydantic error, named by its custom rule when it has one."""
-    problems = []
-    for error in exc.errors():
-        location = ".".join(str(part) for part in error["loc"])
-        where = f"{prefix}.{location}" if prefix and location else prefix or location
-        rule = error["type"] if error["type"] in CUSTOM_RULES else RULE_SCHEMA
-        message = f"{where}: {error['msg']}" if where else error["msg"]
-        problems.append(Problem(file, rule, message))
-    return problems
-
-
-def parse_card_text(text: str, *, file: str, stem: str, kind: CardKind) -> tuple[Card | None, list[Problem]]:
-    """Parse one card file's text; ``stem`` and ``kind`` come from its file name and folder."""
-    parts = split_front_matter(text)
-    if parts is None:
-        return None, [
-            Problem(file, RULE_FRONT_MATTER, "the file must start with YAML front matter between --- lines")
-        ]
-    meta_text, body = parts
-    try:
-        meta = parse_yaml(meta_text)
-    except yaml.YAMLError as exc:
-        return None, [Problem(file, RULE_FRONT_MATTER, _yaml_message(exc, line_offset=1))]
-    if not isinstance(meta, dict):
-        return None, [Problem(file, RULE_FRONT_MATTER, "the front matter must be a YAML mapping of fields")]
-    if "body" in meta:
-        return None, [
-            Problem(file, RULE_FRONT_MATTER, "'body' is not a front matter field; the body follows ---")
-        ]
-
-    problems = []
-    if isinstance(meta.get("id"), str) and meta["id"] != stem:
-        problems.append(
-            Problem(file, RULE_ID_MATCHES_FILE, f"id {meta['id']!r} must equal the file name {stem!r}")
-        )
-    if meta.get("kind") in KIND_FOLDERS and meta["kind"] != kind:
-        problems.append(
-            Problem(
-                file,
-                RULE_KIND_MATCHES_FOLDER,
-                f"kind {meta['kind']!r} is in the {KIND_FOLDERS[kind]}/ folder",
-            )
-        )
-    try:
-        card = Card.model_validate({**meta, "body": body})
-    except ValidationError as exc:
-        return None, problems + model_problems(file, exc)
-    return card, problems
-
-
-def parse_resources_text(text: str, *, file: str = RESOURCES_FILE) -> tuple[list[Resource], list[Problem]]:
-    """Parse resources.yaml: a mapping with one key, ``resources``, holding a list of resources."""
-    try:
-        data = parse_yaml(text)
-    except yaml.YAMLError as exc:
-        return [], [Problem(file, RULE_RESOURCES_FILE, _yaml_message(exc))]
-    if not isinstance(data, dict) or set(data) != {"resources"} or not isinstance(data["resources"], list):
-        return [], [
-            Problem(file, RULE_RESOURCES_FILE, "the file must hold one key, 'resources:', with a list")
-        ]
-    resources: list[Resource] = []
-    problems: list[Problem] = []
-    for index, item in enumerate(data["resources"]):
-        label = f"resources[{index}]"
-        if isinstance(item, dict) and isinstance(item.get("id"), str):
-            label += f" ({item['id']})"
-        try:
-            resources.append(Resource.model_validate(item))
-        except ValidationError as exc:
-            problems += model_problems(file, exc, prefix=label)
-    return resources, problems
-
-
-@dataclass
-class ParsedContent:
-    """Everything that parsed, keyed by file path relative to the content root, plus per-file problems."""
-
-    cards: dict[str, Card] = field(default_factory=dict)
-    resources: list[Resource] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-
-def _card_files(root: Path, folder: str, parsed: ParsedContent) -> Iterator[Path]:
-    directory = root / folder
-    if not directory.is_dir():
-        parsed.problems.append(Problem(folder, RULE_LAYOUT, f"missing folder {folder}/"))
-        return
-    found = False
-    for path in sorted(directory.iterdir()):
-        if path.name.startswith("."):
-            continue
-        if path.suffix != ".md" or not path.is_file():
-            parsed.problems.append(
-                Problem(f"{folder}/{path.name}", RULE_LAYOUT, "only .md card files belong here")
-            )
-            continue
-        found = True
-        yield path
-    if not found:
-        parsed.problems.append(Problem(folder, RULE_LAYOUT, f"no cards in {folder}/"))
-
-
-def read_content(root: Path) -> ParsedContent:
-    """Parse every card and resources.yaml under ``root``, collecting per-file problems."""
-    parsed = ParsedContent()
-    for kind, folder in KIND_FOLDERS.items():
-        for path in _card_files(root, folder, parsed):
-            file = f"{folder}/{path.name}"
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                parsed.problems.append(Problem(file, RULE_FRONT_MATTER, f"cannot read the file: {exc}"))
-                continue
-            card, problems = parse_card_text(text, file=file, stem=path.stem, kind=kind)
-            parsed.problems += problems
-            if card is not None:
-                parsed.cards[file] = card
-
-    resources_path = root / RESOURCES_FILE
-    try:
-        resources_text = resources_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        parsed.problems.append(Problem(RESOURCES_FILE, RULE_LAYOUT, f"cannot read {RESOURCES_FILE}: {exc}"))
-    else:
-        parsed.resources, problems = parse_resources_text(resources_text)
-        parsed.problems += problems
-    return parsed
+__all__ = ["ContentError", "ContentLibrary", "load_library"]
 
 
 class ContentLibrary:
     """Validated cards and resources. Lookups by name (title, alias, typos) live in ``CardIndex``."""
 
-    def __init__(self, cards: Iterable[Card], resources: Iterable[Resource]) -> None:
+    def __init__(
+        self, cards: Iterable[Card], resources: Iterable[Resource], offered_regions: Iterable[str] = ()
+    ) -> None:
         ordered = sorted(cards, key=lambda card: card.id)
         self.facts: tuple[Card, ...] = tuple(card for card in ordered if card.kind == "fact")
         self.tips: tuple[Card, ...] = tuple(card for card in ordered if card.kind == "tip")
         self.resources: tuple[Resource, ...] = tuple(resources)
+        # The countries /resources offers and whose crisis lines are checked, in menu order.
+        self.offered_regions: tuple[str, ...] = tuple(offered_regions)
         self._by_id = {card.id: card for card in ordered}
         self._resources_by_id = {resource.id: resource for resource in self.resources}
 
@@ -232,26 +39,18 @@ class ContentLibrary:
         """The card with this exact id."""
         return self._by_id.get(card_id)
 
+    def related(self, card: Card) -> tuple[Card, ...]:
+        """The cards ``card`` points to, in its order (ids are checked when the content loads)."""
+        return tuple(found for card_id in card.related if (found := self._by_id.get(card_id)) is not None)
+
     def resource(self, resource_id: str) -> Resource | None:
         return self._resources_by_id.get(resource_id)
-
-    def find_resources(self, topic: str | None = None, region: str | None = None) -> list[Resource]:
-        """Resources for a topic and region (global resources match every region), in file order."""
-        return [
-            resource
-            for resource in self.resources
-            if (topic is None or topic in resource.topics)
-            and (region is None or region == GLOBAL_REGION or resource.serves(region))
-        ]
 
 
 def load_library(root: Path) -> ContentLibrary:
     """Parse and validate the content tree; raise ContentError listing every problem found."""
-    # Imported here: validation reads files through this module, and the library needs its rules.
-    from bot.content.validation import check_parsed
-
     parsed = read_content(root)
     problems = check_parsed(parsed)
     if problems:
         raise ContentError(problems)
-    return ContentLibrary(parsed.cards.values(), parsed.resources)
+    return ContentLibrary(parsed.cards.values(), parsed.resources, parsed.offered_regions)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
@@ -46,6 +46,12 @@ RESOURCE_TOPICS: dict[str, str] = {
 
 GLOBAL_REGION = "global"
 
+Contact = Literal["call", "text", "chat"]
+CONTACT_KINDS: tuple[Contact, ...] = get_args(Contact)
+
+# Buttons for related cards share one action row of five with the card's own buttons.
+MAX_RELATED = 3
+
 # ISO 3166-1 alpha-2 codes (from the tz database's iso3166.tab). "UK" is not one: it is GB.
 _ISO_CODES = """
     AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV
@@ -63,16 +69,24 @@ SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
 
 
+Severity = Literal["error", "warning"]
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the content: where, which rule, and what to fix."""
+    """One thing wrong with the content: where, which rule, and what to fix.
+
+    Errors fail the content check; warnings are printed and let it pass.
+    """
 
     file: str
     rule: str
     message: str
+    severity: Severity = "error"
 
     def __str__(self) -> str:
-        return f"{self.file}: [{self.rule}] {self.message}"
+        label = "warning " if self.severity == "warning" else ""
+        return f"{self.file}: {label}[{self.rule}] {self.message}"
 
 
 def _https_url(value: str) -> str:
@@ -202,6 +216,10 @@ class Card(BaseModel):
     sources: Annotated[tuple[Source, ...], _count(1, 8)]
     reviewed: date
     sensitive: bool = False
+    # Cards whose subject needs medical words may read above the grade limit (validation).
+    technical: bool = False
+    # Ids of cards to offer under this one; the content check rejects ids that do not exist.
+    related: Annotated[tuple[Slug, ...], _count(0, MAX_RELATED), AfterValidator(_unique)] = ()
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
     @property
@@ -210,8 +228,47 @@ class Card(BaseModel):
         return (self.id, self.title, *self.aliases)
 
 
+class ContactNumber(BaseModel):
+    """One number of a helpline and what it accepts: calls, texts, chat (e.g. a messaging app)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    number: Annotated[str, _text(30), Line]
+    accepts: Annotated[tuple[Contact, ...], _count(1, len(CONTACT_KINDS)), AfterValidator(_unique)]
+    # The word to send, for text lines that ask for one ("text SHOUT to 85258").
+    keyword: Annotated[str, _text(20), Line] | None = None
+    # What sets this number apart from the line's others, e.g. the language it answers in.
+    note: Annotated[str, _text(40), Line] | None = None
+
+    @model_validator(mode="after")
+    def _keyword_needs_text(self) -> ContactNumber:
+        if self.keyword is not None and self.accepts != ("text",):
+            raise PydanticCustomError(
+                "text-keyword", "a keyword belongs to a text-only number; list calls on a number of their own"
+            )
+        return self
+
+    @property
+    def takes_calls(self) -> bool:
+        return "call" in self.accepts
+
+    @property
+    def takes_texts(self) -> bool:
+        return "text" in self.accepts
+
+    @property
+    def text_target(self) -> str:
+        """What to text: the number, with its keyword and note ("HOME to 741741")."""
+        target = f"{self.keyword} to {self.number}" if self.keyword else self.number
+        return f"{target} ({self.note})" if self.note else target
+
+
 class Resource(BaseModel):
-    """A support organisation or helpline from resources.yaml."""
+    """A support organisation or helpline from resources.yaml.
+
+    ``verified`` is the date someone last confirmed the entry on ``verified_from``, the organisation's
+    own page. Both are optional here so the content check can name a missing one under its own rule.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -221,10 +278,23 @@ class Resource(BaseModel):
     description: Annotated[str, _text(100), Line]
     topics: Annotated[tuple[ResourceTopic, ...], _count(1), AfterValidator(_unique)]
     regions: Annotated[tuple[Region, ...], _count(1), AfterValidator(_unique)]
-    phone: Annotated[str, _text(50), Line] | None = None
-    text: Annotated[str, _text(100), Line] | None = None
-    verified: date
+    numbers: tuple[ContactNumber, ...] = ()
+    hours: Annotated[str, _text(80), Line] | None = None
+    verified: date | None = None
+    verified_from: HttpsUrl | None = None
 
     def serves(self, region: str) -> bool:
         """Whether this resource is relevant to someone in ``region`` (global ones always are)."""
         return GLOBAL_REGION in self.regions or region.upper() in self.regions
+
+    @property
+    def phone(self) -> str | None:
+        """The numbers that take calls, joined with "or" (None without one)."""
+        numbers = [number.number for number in self.numbers if number.takes_calls]
+        return " or ".join(numbers) or None
+
+    @property
+    def text(self) -> str | None:
+        """How to reach the line by text ("text HOME to 741741"), None when no number takes texts."""
+        targets = [number.text_target for number in self.numbers if number.takes_texts]
+        return "text " + " or ".join(targets) if targets else None

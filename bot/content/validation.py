@@ -7,52 +7,56 @@ Rules checked (Problem.rule):
 - id-matches-file, kind-matches-folder: a card's id is its file name, its kind is its folder
 - unique-id, unique-title, unique-alias, alias-collision: names that lookups rely on are unambiguous
 - no-mentions: nothing that Discord would render as a mention (@everyone, @here, <@id>, <@&id>, <#id>)
-- sources-field, embed-title, embed-description, embed-field, embed-footer, embed-total: the rendered
-  embed fits Discord's limits
-- unique-resource-id, crisis-lines: resources are unambiguous and include crisis phone lines
-- resource-url: a resource's link follows the same URL rules as links moderators add (bot.urls)
+- unique-resource-id, crisis-lines: resources are unambiguous and include crisis lines with numbers
+- offered-regions: every region Latch offers has a crisis line of its own; crisis-hours: a crisis
+  line says when it answers
+- resource-verified: every resource says when (``verified``) and where (``verified_from``) it was checked
+- related-card: ``related`` names cards that exist, and not the card itself
+The editorial rules depend on the date or on prose rather than structure, so they do not stop the bot
+from loading its content; `bot.content_check.check_content` runs them with everything else:
+- verified-age: a resource verified more than 12 months ago fails; more than 9 months ago, a warning
+- reading-grade: a card reads above grade 9 (Flesch-Kincaid, by textstat) and is not marked technical
 
-The rules are pure functions over parsed data; ``check_content`` reads the tree and runs them all.
+The rules are pure functions over parsed data. `bot.content_check` adds the rules that need the URL
+rules and the rendered embeds (resource-url, sources-field, embed-*).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from datetime import date
 
-import discord
+import textstat
 
-from bot.content.loader import RESOURCES_FILE, ParsedContent, read_content
+from bot.content.crisis import crisis_lines_of, is_crisis_line
 from bot.content.models import Card, Problem, Resource
-from bot.domain.urls import InvalidUrl, check_url
-from bot.ui.cards import (
-    EMBED_DESCRIPTION_LIMIT,
-    EMBED_FIELD_NAME_LIMIT,
-    EMBED_FIELD_VALUE_LIMIT,
-    EMBED_FOOTER_LIMIT,
-    EMBED_TITLE_LIMIT,
-    EMBED_TOTAL_LIMIT,
-    SourcesTooLong,
-    card_embed,
-    crisis_text,
-)
+from bot.content.parsing import RESOURCES_FILE, ParsedContent
 
 __all__ = [
     "Problem",
     "check_aliases",
-    "check_card_embed",
-    "check_content",
+    "check_crisis_hours",
     "check_crisis_lines",
-    "check_embed_limits",
     "check_mentions",
+    "check_offered_regions",
     "check_parsed",
+    "check_reading_grades",
+    "check_related",
     "check_resource_ids",
-    "check_resource_urls",
     "check_unique_ids",
     "check_unique_titles",
+    "check_verified",
+    "check_verified_age",
+    "errors",
     "find_mention",
+    "reading_grade",
+    "reading_grades",
 ]
+
+MAX_READING_GRADE = 9.0
+VERIFIED_MAX_MONTHS = 12
+VERIFIED_WARNING_MONTHS = 9
 
 # Raw mentions as Discord parses them; rendering escapes these too, but content should not contain them.
 _RAW_MENTION = re.compile(r"@everyone|@here|<@[!&]?\d+>|<#\d+>", re.IGNORECASE)
@@ -132,11 +136,20 @@ def check_mentions(cards: Mapping[str, Card], resources: Sequence[Resource]) -> 
             for name, value in (
                 ("name", resource.name),
                 ("description", resource.description),
-                ("phone", resource.phone),
-                ("text", resource.text),
+                ("hours", resource.hours),
             )
             if value is not None
         }
+        for index, number in enumerate(resource.numbers):
+            texts |= {
+                f"{resource.id}.numbers[{index}].{name}": value
+                for name, value in (
+                    ("number", number.number),
+                    ("keyword", number.keyword),
+                    ("note", number.note),
+                )
+                if value is not None
+            }
         problems += _mention_problems(RESOURCES_FILE, texts)
     return problems
 
@@ -152,52 +165,6 @@ def _mention_problems(file: str, texts: Mapping[str, str]) -> list[Problem]:
     return problems
 
 
-def check_embed_limits(file: str, embed: discord.Embed) -> list[Problem]:
-    """A rendered embed fits Discord's limits (len(embed) counts like Discord does)."""
-    problems = []
-    if len(embed.title or "") > EMBED_TITLE_LIMIT:
-        problems.append(Problem(file, "embed-title", f"the title is over {EMBED_TITLE_LIMIT} characters"))
-    description = len(embed.description or "")
-    if description > EMBED_DESCRIPTION_LIMIT:
-        problems.append(
-            Problem(
-                file,
-                "embed-description",
-                f"the body renders to {description} characters; the limit is {EMBED_DESCRIPTION_LIMIT}",
-            )
-        )
-    for embed_field in embed.fields:
-        name, value = embed_field.name or "", embed_field.value or ""
-        if len(name) > EMBED_FIELD_NAME_LIMIT or len(value) > EMBED_FIELD_VALUE_LIMIT:
-            problems.append(
-                Problem(
-                    file,
-                    "embed-field",
-                    f"field {name[:40]!r} is {len(value)} characters; the limit is {EMBED_FIELD_VALUE_LIMIT}",
-                )
-            )
-    if len(embed.footer.text or "") > EMBED_FOOTER_LIMIT:
-        problems.append(Problem(file, "embed-footer", f"the footer is over {EMBED_FOOTER_LIMIT} characters"))
-    if len(embed) > EMBED_TOTAL_LIMIT:
-        problems.append(
-            Problem(
-                file,
-                "embed-total",
-                f"the embed renders to {len(embed)} characters in all; the limit is {EMBED_TOTAL_LIMIT}",
-            )
-        )
-    return problems
-
-
-def check_card_embed(file: str, card: Card, crisis_lines: str | None) -> list[Problem]:
-    """The card renders, and its embed fits Discord's limits."""
-    try:
-        embed = card_embed(card, crisis_lines=crisis_lines)
-    except SourcesTooLong as exc:
-        return [Problem(file, "sources-field", str(exc))]
-    return check_embed_limits(file, embed)
-
-
 def check_resource_ids(resources: Sequence[Resource]) -> list[Problem]:
     """Resource ids are unique."""
     seen: set[str] = set()
@@ -211,42 +178,168 @@ def check_resource_ids(resources: Sequence[Resource]) -> list[Problem]:
     return problems
 
 
-def check_resource_urls(resources: Sequence[Resource]) -> list[Problem]:
-    """Built-in links follow the rules for moderators' links: no shorteners, IP hosts, invites, ..."""
+def check_crisis_lines(resources: Sequence[Resource]) -> list[Problem]:
+    """Sensitive cards show crisis lines, so at least one crisis resource must have a number."""
+    if any(is_crisis_line(resource) for resource in resources):
+        return []
+    return [Problem(RESOURCES_FILE, "crisis-lines", "no resource with topic 'crisis' has a number")]
+
+
+def check_crisis_hours(resources: Sequence[Resource]) -> list[Problem]:
+    """A crisis line says when it answers, so nobody calls a closed line at 3 a.m. unwarned."""
+    return [
+        Problem(RESOURCES_FILE, "crisis-hours", f"{resource.id} is a crisis line without 'hours'")
+        for resource in resources
+        if is_crisis_line(resource) and resource.hours is None
+    ]
+
+
+def check_offered_regions(resources: Sequence[Resource], offered_regions: Sequence[str]) -> list[Problem]:
+    """Every offered region has a crisis line that lists it by its code."""
+    return [
+        Problem(
+            RESOURCES_FILE,
+            "offered-regions",
+            f"{region} is offered but no crisis line lists it; add a verified line or stop offering {region}",
+        )
+        for region in offered_regions
+        if not crisis_lines_of(resources, region)
+    ]
+
+
+def check_verified(resources: Sequence[Resource]) -> list[Problem]:
+    """Each resource records when it was last checked and the organisation page that confirmed it."""
     problems = []
     for resource in resources:
-        try:
-            check_url(resource.url, allow_invites=False)
-        except InvalidUrl as problem:
-            problems.append(Problem(RESOURCES_FILE, "resource-url", f"{resource.id}.url: {problem.reason}"))
+        missing = [
+            name
+            for name, value in (("verified", resource.verified), ("verified_from", resource.verified_from))
+            if value is None
+        ]
+        if missing:
+            problems.append(
+                Problem(RESOURCES_FILE, "resource-verified", f"{resource.id} has no {' or '.join(missing)}")
+            )
     return problems
 
 
-def check_crisis_lines(resources: Sequence[Resource]) -> list[Problem]:
-    """Sensitive cards show crisis lines, so at least one crisis resource must have a phone number."""
-    if any("crisis" in resource.topics and resource.phone for resource in resources):
-        return []
-    return [Problem(RESOURCES_FILE, "crisis-lines", "no resource with topic 'crisis' has a phone number")]
+def _months_between(earlier: date, later: date) -> int:
+    """Whole months from ``earlier`` to ``later`` (a month counts once its day of the month is reached)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - 1 if later.day < earlier.day else months
+
+
+def check_verified_age(resources: Sequence[Resource], today: date) -> list[Problem]:
+    """A resource checked more than 12 months ago fails; more than 9 months ago it is a warning."""
+    problems = []
+    for resource in resources:
+        if resource.verified is None:
+            continue  # check_verified reports it
+        months = _months_between(resource.verified, today)
+        if resource.verified > today:
+            problems.append(
+                Problem(
+                    RESOURCES_FILE,
+                    "verified-age",
+                    f"{resource.id} is verified in the future ({resource.verified})",
+                )
+            )
+        elif months >= VERIFIED_MAX_MONTHS:
+            problems.append(
+                Problem(
+                    RESOURCES_FILE,
+                    "verified-age",
+                    f"{resource.id} was verified on {resource.verified}, {months} months ago; check it "
+                    f"again on {resource.verified_from or 'its page'} (the limit is {VERIFIED_MAX_MONTHS})",
+                )
+            )
+        elif months >= VERIFIED_WARNING_MONTHS:
+            problems.append(
+                Problem(
+                    RESOURCES_FILE,
+                    "verified-age",
+                    f"{resource.id} was verified on {resource.verified}, {months} months ago; check it "
+                    f"again before {VERIFIED_MAX_MONTHS} months pass",
+                    severity="warning",
+                )
+            )
+    return problems
+
+
+def check_related(cards: Mapping[str, Card]) -> list[Problem]:
+    """``related`` lists ids of other cards that exist."""
+    ids = {card.id for card in cards.values()}
+    problems = []
+    for file, card in cards.items():
+        for related in card.related:
+            if related == card.id:
+                problems.append(Problem(file, "related-card", "a card cannot be related to itself"))
+            elif related not in ids:
+                problems.append(Problem(file, "related-card", f"related card {related!r} does not exist"))
+    return problems
+
+
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*•]|\d+\.)\s+")
+_EMPHASIS = re.compile(r"[*_`#>]+")
+
+
+def reading_text(body: str) -> str:
+    """A card body as prose for a readability formula: Markdown removed, and each line a sentence, so
+    a list of short items is measured as short sentences rather than one long one."""
+    sentences = []
+    for raw in body.splitlines():
+        line = _EMPHASIS.sub("", _LIST_MARKER.sub("", _MARKDOWN_LINK.sub(r"\1", raw))).strip()
+        if not line:
+            continue
+        sentences.append(line if line[-1] in ".!?" else f"{line}.")
+    return " ".join(sentences)
+
+
+def reading_grade(card: Card) -> float:
+    """The Flesch-Kincaid grade of the card's body."""
+    return float(textstat.flesch_kincaid_grade(reading_text(card.body)))
+
+
+def reading_grades(cards: Mapping[str, Card]) -> dict[str, float]:
+    """Each card's reading grade, by file."""
+    return {file: reading_grade(card) for file, card in cards.items()}
+
+
+def check_reading_grades(grades: Mapping[str, float], cards: Mapping[str, Card]) -> list[Problem]:
+    """Cards read at grade 9 or below, unless marked ``technical``."""
+    return [
+        Problem(
+            file,
+            "reading-grade",
+            f"reads at grade {grade:.1f}; simplify it to grade {MAX_READING_GRADE:.0f} or below, or mark it "
+            "'technical: true' if its subject needs the words",
+        )
+        for file, grade in grades.items()
+        if grade > MAX_READING_GRADE and not cards[file].technical
+    ]
 
 
 def check_parsed(parsed: ParsedContent) -> list[Problem]:
-    """Every problem: the parser's, then the cross-file rules over what parsed."""
+    """Every structural problem of the data: the parser's, then the cross-file rules over what parsed.
+
+    The rules that need the URL rules or the rendered embeds are in `bot.content_check`."""
     cards, resources = parsed.cards, parsed.resources
     problems = list(parsed.problems)
     problems += check_unique_ids(cards)
     problems += check_unique_titles(cards)
     problems += check_aliases(cards)
+    problems += check_related(cards)
     problems += check_mentions(cards, resources)
-    crisis_lines = crisis_text(resources)
-    for file, card in cards.items():
-        problems += check_card_embed(file, card, crisis_lines)
     if parsed.resources or not any(p.file == RESOURCES_FILE for p in problems):
         problems += check_resource_ids(resources)
-        problems += check_resource_urls(resources)
         problems += check_crisis_lines(resources)
+        problems += check_crisis_hours(resources)
+        problems += check_verified(resources)
+        problems += check_offered_regions(resources, parsed.offered_regions)
     return sorted(problems, key=lambda problem: problem.file)
 
 
-def check_content(root: Path) -> list[Problem]:
-    """Read the content tree at ``root`` and return every problem found (empty when all is well)."""
-    return check_parsed(read_content(root))
+def errors(problems: Sequence[Problem]) -> list[Problem]:
+    """The problems that fail the check (warnings do not)."""
+    return [problem for problem in problems if problem.severity == "error"]

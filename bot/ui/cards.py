@@ -1,4 +1,4 @@
-"""Render fact and tip cards as Discord embeds, and build the crisis-lines text."""
+"""Render fact and tip cards as Discord embeds, and word the crisis lines from resources.yaml."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from urllib.parse import quote, urlsplit
 import discord
 
 from bot.catalog.service import ServerTipCard
-from bot.content.models import GLOBAL_REGION, Card, Resource, Source
+from bot.content.crisis import CrisisSelection, select_crisis_lines
+from bot.content.models import Card, ContactNumber, Resource, Source
+from bot.domain.resources import region_label
 from bot.ui.text import escape_mentions, safe
 
 # Discord embed limits (DESIGN.md §7).
@@ -23,11 +25,13 @@ DISCLAIMER = "Peer-support information, not medical advice. Talk to an IBCLC or 
 SOURCES_FIELD = "Sources"
 CRISIS_FIELD = "If you are struggling"
 
-# Used when a sensitive card is rendered without crisis text; matches the CONTENT-NOTES crisis footer.
-DEFAULT_CRISIS_TEXT = (
-    "If you are thinking about suicide or feel unsafe: call or text 988 (US), 116 123 (UK & Ireland), "
-    "13 11 14 (Australia), or find a line at findahelpline.com. In immediate danger, call your local "
-    "emergency number."
+CRISIS_OPENING = "If you are thinking about suicide or feel unsafe:"
+EMERGENCY_SENTENCE = "In immediate danger, call your local emergency number."
+# Only for a sensitive card rendered without crisis text, which no caller should do: it names no number,
+# since every number shown must come from resources.yaml.
+CRISIS_FALLBACK_TEXT = (
+    "If you are thinking about suicide or feel unsafe, reach out to a helpline or someone you trust. "
+    + EMERGENCY_SENTENCE
 )
 
 FACT_COLOUR = discord.Colour(0x3E8E7E)
@@ -36,14 +40,11 @@ TIP_COLOUR = discord.Colour(0xD9822B)
 # Shortened source titles keep at least this many characters; below that a link stops being useful.
 MIN_SOURCE_TITLE = 16
 
-REGION_LABELS = {
-    "US": "US",
-    "GB": "UK",
-    "IE": "Ireland",
-    "AU": "Australia",
-    "CA": "Canada",
-    "NZ": "New Zealand",
-}
+# Short names where the country's full name is long; the others use their English name.
+REGION_LABELS = {"US": "US", "GB": "UK"}
+
+# How each kind of contact is asked for: "call 116 123", "text 0477 13 11 14", "message ...".
+CONTACT_VERBS = {"call": "call", "text": "text", "chat": "message"}
 
 FROM_MODERATORS = "From this server's moderators"
 NOT_FROM_LIBRARY = "not from the Latch library"
@@ -110,7 +111,8 @@ def server_tip_sources(card: ServerTipCard) -> tuple[Source, ...]:
 
 
 def card_embed(card: Card, *, crisis_lines: str | None) -> discord.Embed:
-    """Render a card. Sensitive cards always carry crisis lines (the default text if none are given).
+    """Render a card. Sensitive cards always carry crisis lines: ``crisis_lines`` is the text from
+    ``crisis_text`` for the reader's region.
 
     A server's own tip is shown as its moderators typed it, with its attribution as its sources.
     """
@@ -124,14 +126,14 @@ def card_embed(card: Card, *, crisis_lines: str | None) -> discord.Embed:
     embed.add_field(name=SOURCES_FIELD, value=sources_value(sources), inline=False)
     if card.sensitive:
         embed.add_field(
-            name=CRISIS_FIELD, value=escape_mentions(crisis_lines or DEFAULT_CRISIS_TEXT), inline=False
+            name=CRISIS_FIELD, value=escape_mentions(crisis_lines or CRISIS_FALLBACK_TEXT), inline=False
         )
     embed.set_footer(text=DISCLAIMER)
     return embed
 
 
-def _region_label(regions: Sequence[str]) -> str:
-    return " & ".join(REGION_LABELS.get(region, region) for region in regions if region != GLOBAL_REGION)
+def crisis_region_label(region: str) -> str:
+    return REGION_LABELS.get(region) or region_label(region)
 
 
 def _display_domain(url: str) -> str:
@@ -141,33 +143,66 @@ def _display_domain(url: str) -> str:
     return host + path
 
 
-def crisis_text(resources: Iterable[Resource]) -> str:
-    """Crisis lines from the resources tagged ``crisis``, in file order.
+def _number_phrase(number: ContactNumber) -> tuple[str, str]:
+    """(verbs, what follows them) for one number: ("call or text", "988"), ("text", "SHOUT to 85258")."""
+    verbs = " or ".join(CONTACT_VERBS[kind] for kind in CONTACT_VERBS if kind in number.accepts)
+    if number.takes_texts and number.accepts == ("text",):
+        return verbs, number.text_target
+    target = f"{number.number} ({number.note})" if number.note else number.number
+    return verbs, target
 
-    Phone lines are listed with their regions; global crisis resources without a phone are helpline
-    directories ("find a line at ..."). With the shipped resources.yaml this is the CONTENT-NOTES footer.
+
+def contact_phrase(numbers: Sequence[ContactNumber]) -> str:
+    """How to reach a line: "call 14416 or 1-800-891-4416", "call 13 11 14 or text 0477 13 11 14".
+
+    "text" is said only for numbers that take texts; numbers asked for the same way share the verb.
     """
-    lines: list[str] = []
-    directories: list[str] = []
-    for resource in resources:
-        if "crisis" not in resource.topics:
-            continue
-        if resource.phone:
-            label = _region_label(resource.regions)
-            lines.append(f"{resource.phone} ({label})" if label else resource.phone)
-        elif GLOBAL_REGION in resource.regions:
-            directories.append(_display_domain(resource.url))
-    actions: list[str] = []
-    if lines:
-        actions.append("call or text " + ", ".join(lines))
-    if directories:
-        actions.append("find a line at " + " or ".join(directories))
-    if not actions:
-        return (
-            "If you are thinking about suicide or feel unsafe, reach out to a helpline or someone you trust. "
-            "In immediate danger, call your local emergency number."
-        )
-    return (
-        f"If you are thinking about suicide or feel unsafe: {', or '.join(actions)}. "
-        "In immediate danger, call your local emergency number."
-    )
+    groups: list[tuple[str, list[str]]] = []
+    for number in numbers:
+        verbs, target = _number_phrase(number)
+        if groups and groups[-1][0] == verbs and number.keyword is None and number.note is None:
+            groups[-1][1].append(target)
+        else:
+            groups.append((verbs, [target]))
+    return " or ".join(f"{verbs} {' or '.join(targets)}" for verbs, targets in groups)
+
+
+def crisis_line_text(line: Resource, *, separator: str = ": ") -> str:
+    """One crisis line: "Samaritans: call 116 123 (24/7)"."""
+    text = f"{line.name}{separator}{contact_phrase(line.numbers)}"
+    return f"{text} ({line.hours})" if line.hours else text
+
+
+def word_crisis_lines(selection: CrisisSelection) -> str:
+    """The crisis text for a selection: one line per crisis line in a server, the largest regions in a
+    DM; then the directories, and always the emergency sentence."""
+    directories = " or ".join(_display_domain(resource.url) for resource in selection.directories)
+    parts: list[str] = []
+    if selection.region is not None and not selection.has_lines:
+        label = crisis_region_label(selection.region)
+        parts.append(f"Latch has no checked crisis line for {label} yet.")
+        if directories:
+            parts.append(f"Find one at {directories}.")
+        else:
+            parts.append("Please reach out to a local helpline or someone you trust.")
+        return "\n".join([*parts, EMERGENCY_SENTENCE])
+    if not selection.has_lines and not directories:
+        return CRISIS_FALLBACK_TEXT
+    parts.append(CRISIS_OPENING)
+    if selection.region is not None:
+        parts += [f"• {crisis_line_text(line)}" for group in selection.regions for line in group.lines]
+        if directories:
+            parts.append(f"More lines: {directories}.")
+    else:
+        for group in selection.regions:
+            lines = "; ".join(crisis_line_text(line, separator=", ") for line in group.lines)
+            parts.append(f"• {crisis_region_label(group.region)}: {lines}")
+        if directories:
+            parts.append(f"Other countries: find a line at {directories}.")
+    parts.append(EMERGENCY_SENTENCE)
+    return "\n".join(parts)
+
+
+def crisis_text(resources: Iterable[Resource], region: str | None = None) -> str:
+    """The crisis text for a reader in ``region``: the server's region, or None in a DM."""
+    return word_crisis_lines(select_crisis_lines(tuple(resources), region))

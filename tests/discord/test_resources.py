@@ -171,7 +171,7 @@ async def test_in_a_dm_the_region_is_global(simcord_env: simcord.Env) -> None:
 
 @pytest.mark.parametrize(
     ("region", "first"),
-    [("US", "988-lifeline"), ("GB", "samaritans"), ("AU", "lifeline-australia"), ("IN", "find-a-helpline")],
+    [("US", "988-lifeline"), ("GB", "samaritans"), ("AU", "lifeline-australia"), ("IN", "tele-manas")],
 )
 async def test_the_crisis_topic_always_shows_crisis_lines_first(
     server: Server, region: str, first: str

@@ -121,7 +121,8 @@ async def test_query_finds_the_card(server: Server, query: str, expected: str) -
 async def test_title_weighs_more_than_body(server: Server) -> None:
     result = await _search(server, "leaking")
 
-    assert _keys(answer(result))[0] == "fact:leaking"  # "Leaking and spontaneous letdown"
+    # The two cards with "leaking" in their titles come before any that only mention it in the body.
+    assert set(_keys(answer(result))[:2]) == {"fact:leaking", "tip:leaking-at-night"}
 
 
 async def test_stemming_finds_other_forms_of_a_word(server: Server) -> None:

@@ -62,7 +62,7 @@ async def test_autocomplete_on_empty_input_lists_the_most_useful_tips_first(serv
     offered = await server.member.autocomplete(server.channel, "tip", "technique", "")
 
     values = [choice["value"] for choice in offered]
-    assert values == list(FEATURED_TIPS)[:25]
+    assert values[: len(FEATURED_TIPS)] == list(FEATURED_TIPS)
     assert sorted(values) == sorted(card.id for card in LIBRARY.tips)
     assert all(choice["name"] == LIBRARY.get(choice["value"]).title for choice in offered)  # type: ignore[union-attr]
 

@@ -12,28 +12,23 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bot.content import TOPICS, Card, ContentError, ContentLibrary, Resource, Source, load_library
-from bot.content.loader import parse_card_text, parse_resources_text, split_front_matter
+from bot.content.parsing import parse_card_text, split_front_matter
 from bot.content.validation import find_mention
 from bot.ui.cards import (
+    CRISIS_FALLBACK_TEXT,
     CRISIS_FIELD,
-    DEFAULT_CRISIS_TEXT,
     DISCLAIMER,
+    EMERGENCY_SENTENCE,
     SOURCES_FIELD,
     SourcesTooLong,
     card_embed,
+    contact_phrase,
     crisis_text,
     sources_value,
 )
 from bot.ui.text import escape_mentions
 
 CONTENT_ROOT = Path(__file__).resolve().parents[2] / "content"
-
-# The crisis footer from ../shared/CONTENT-NOTES.md, word for word.
-NOTES_CRISIS_FOOTER = (
-    "If you are thinking about suicide or feel unsafe: call or text 988 (US), 116 123 (UK & Ireland), "
-    "13 11 14 (Australia), or find a line at findahelpline.com. In immediate danger, call your local "
-    "emergency number."
-)
 
 
 def card_data(**overrides: Any) -> dict[str, Any]:
@@ -65,11 +60,17 @@ def make_resource(**overrides: Any) -> Resource:
         "description": "Someone to talk to.",
         "topics": ["crisis"],
         "regions": ["GB", "IE"],
-        "phone": "116 123",
+        "numbers": [{"number": "116 123", "accepts": ["call"]}],
+        "hours": "24/7",
         "verified": date(2026, 11, 21),
+        "verified_from": "https://www.samaritans.org",
     }
     data.update(overrides)
     return Resource.model_validate(data)
+
+
+def number(value: str, *accepts: str, **extra: str) -> dict[str, Any]:
+    return {"number": value, "accepts": list(accepts), **extra}
 
 
 def error_types(exc: pytest.ExceptionInfo[ValidationError]) -> set[str]:
@@ -221,9 +222,11 @@ def test_sensitive_card_shows_crisis_lines() -> None:
     assert embed.fields[-1].value == "Call 116 123."
 
 
-def test_sensitive_card_without_crisis_text_uses_the_default() -> None:
+def test_sensitive_card_without_crisis_text_names_no_number() -> None:
+    # Every number shown comes from resources.yaml, so the fallback has none of its own.
     embed = card_embed(make_card(sensitive=True), crisis_lines=None)
-    assert embed.fields[-1].value == DEFAULT_CRISIS_TEXT == NOTES_CRISIS_FOOTER
+    assert embed.fields[-1].value == CRISIS_FALLBACK_TEXT
+    assert not any(char.isdigit() for char in CRISIS_FALLBACK_TEXT)
 
 
 def test_non_sensitive_card_has_no_crisis_field() -> None:
@@ -271,26 +274,103 @@ def test_escape_mentions_leaves_no_mention(text: str) -> None:
     assert find_mention(escape_mentions(text)) is None
 
 
-def test_crisis_text_from_shipped_resources_matches_content_notes() -> None:
-    resources, problems = parse_resources_text((CONTENT_ROOT / "resources.yaml").read_text(encoding="utf-8"))
-    assert problems == []
-    assert crisis_text(resources) == NOTES_CRISIS_FOOTER
+# Resource numbers and crisis wording
 
 
-def test_crisis_text_skips_non_crisis_and_textless_regional_resources() -> None:
-    resources = [
-        make_resource(id="helpline", topics=["peer-support"], phone="0300 100 0212"),
-        make_resource(id="text-line", regions=["US"], phone=None, text="text HOME to 741741"),
-        make_resource(id="lifeline", regions=["AU"], phone="13 11 14"),
+def test_numbers_say_what_they_accept() -> None:
+    resource = make_resource(numbers=[number("13 11 14", "call"), number("0477 13 11 14", "text")])
+    assert resource.phone == "13 11 14"
+    assert resource.text == "text 0477 13 11 14"
+    assert make_resource().text is None  # Samaritans takes no texts
+
+
+def test_a_keyword_is_part_of_the_text_instruction() -> None:
+    resource = make_resource(numbers=[number("85258", "text", keyword="SHOUT")])
+    assert resource.phone is None
+    assert resource.text == "text SHOUT to 85258"
+
+
+@pytest.mark.parametrize(
+    ("numbers", "phrase"),
+    [
+        ([number("988", "call", "text")], "call or text 988"),
+        ([number("116 123", "call")], "call 116 123"),
+        (
+            [number("13 11 14", "call"), number("0477 13 11 14", "text")],
+            "call 13 11 14 or text 0477 13 11 14",
+        ),
+        ([number("14416", "call"), number("1-800-891-4416", "call")], "call 14416 or 1-800-891-4416"),
+        ([number("741741", "text", keyword="HOME")], "text HOME to 741741"),
+        (
+            [number("1-800-944-4773", "call", "text"), number("971-203-7773", "text", note="in Spanish")],
+            "call or text 1-800-944-4773 or text 971-203-7773 (in Spanish)",
+        ),
+    ],
+)
+def test_contact_phrase_says_text_only_for_numbers_that_take_texts(
+    numbers: list[dict[str, Any]], phrase: str
+) -> None:
+    assert contact_phrase(make_resource(numbers=numbers).numbers) == phrase
+
+
+def test_a_keyword_on_a_number_that_takes_calls_is_rejected() -> None:
+    with pytest.raises(ValidationError) as exc:
+        make_resource(numbers=[number("85258", "call", "text", keyword="SHOUT")])
+    assert error_types(exc) == {"text-keyword"}
+
+
+def lines_resources() -> list[Resource]:
+    return [
+        make_resource(id="helpline", topics=["peer-support"], numbers=[number("0300 100 0212", "call")]),
+        make_resource(),
+        make_resource(
+            id="shout",
+            name="Shout",
+            regions=["GB"],
+            numbers=[number("85258", "text", keyword="SHOUT")],
+        ),
+        make_resource(id="lifeline", name="Lifeline", regions=["AU"], numbers=[number("13 11 14", "call")]),
+        make_resource(
+            id="directory",
+            name="Find A Helpline",
+            url="https://findahelpline.com",
+            regions=["global"],
+            numbers=[],
+            hours=None,
+        ),
     ]
-    assert crisis_text(resources) == (
-        "If you are thinking about suicide or feel unsafe: call or text 13 11 14 (Australia). "
-        "In immediate danger, call your local emergency number."
+
+
+def test_a_servers_region_gets_its_own_lines_then_the_directory() -> None:
+    assert crisis_text(lines_resources(), "GB") == (
+        "If you are thinking about suicide or feel unsafe:\n"
+        "• Samaritans: call 116 123 (24/7)\n"
+        "• Shout: text SHOUT to 85258 (24/7)\n"
+        "More lines: findahelpline.com.\n"
+        f"{EMERGENCY_SENTENCE}"
     )
 
 
+def test_a_dm_lists_the_largest_regions_that_have_lines() -> None:
+    assert crisis_text(lines_resources()) == (
+        "If you are thinking about suicide or feel unsafe:\n"
+        "• UK: Samaritans, call 116 123 (24/7); Shout, text SHOUT to 85258 (24/7)\n"
+        "• Australia: Lifeline, call 13 11 14 (24/7)\n"
+        "Other countries: find a line at findahelpline.com.\n"
+        f"{EMERGENCY_SENTENCE}"
+    )
+    assert crisis_text(lines_resources(), "global") == crisis_text(lines_resources())
+
+
+def test_a_region_without_a_line_is_told_plainly() -> None:
+    text = crisis_text(lines_resources(), "BR")
+    assert text.startswith("Latch has no checked crisis line for Brazil yet.")
+    assert "findahelpline.com" in text and "116 123" not in text
+
+
 def test_crisis_text_without_crisis_resources_still_points_to_emergency_help() -> None:
-    assert "local emergency number" in crisis_text([])
+    assert EMERGENCY_SENTENCE in crisis_text([])
+    assert EMERGENCY_SENTENCE in crisis_text([], "GB")
 
 
 # Loader and library
@@ -323,8 +403,6 @@ def test_library_lookups() -> None:
     assert library.get("warmth") is tip
     assert library.get("Warmth") is None
     assert library.resource("who") is not None
-    assert [r.id for r in library.find_resources(topic="crisis", region="US")] == ["who"]
-    assert [r.id for r in library.find_resources(region="GB")] == ["samaritans", "who"]
 
 
 def test_load_library_lists_every_problem(tmp_path: Path) -> None:
@@ -341,18 +419,11 @@ def test_load_library_lists_every_problem(tmp_path: Path) -> None:
         assert str(problem) in str(exc.value)
 
 
-def test_shipped_resources_cover_the_content_notes_table() -> None:
-    resources, problems = parse_resources_text((CONTENT_ROOT / "resources.yaml").read_text(encoding="utf-8"))
-    assert problems == []
-    assert len(resources) == 21
-    ids = {resource.id for resource in resources}
-    assert {"988-lifeline", "crisis-text-line", "samaritans", "lifeline-australia", "find-a-helpline"} <= ids
-    crisis = {resource.id for resource in resources if "crisis" in resource.topics}
-    assert crisis == {
-        "988-lifeline",
-        "crisis-text-line",
-        "samaritans",
-        "lifeline-australia",
-        "find-a-helpline",
-    }
-    assert all(resource.verified == date(2026, 11, 21) for resource in resources)
+def test_shipped_resources_are_verified_and_offered_regions_have_lines() -> None:
+    library = load_library(CONTENT_ROOT)
+    assert library.offered_regions[:3] == ("US", "GB", "CA")
+    assert {"US", "CA", "GB", "IE", "AU", "NZ", "IN"} <= set(library.offered_regions)
+    assert all(resource.verified and resource.verified_from for resource in library.resources)
+    crisis = {resource.id for resource in library.resources if "crisis" in resource.topics}
+    assert {"988-lifeline", "988-canada", "samaritans", "lifeline-australia", "find-a-helpline"} <= crisis
+    assert library.resource("office-on-womens-health") is None  # its helpline could not be re-verified

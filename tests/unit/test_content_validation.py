@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from bot.content.loader import load_library
 from bot.content.models import Problem
-from bot.content.validation import check_content
+from bot.content.validation import errors
+from bot.content_check import check_content as check_content_on
 
 CONTENT_ROOT = Path(__file__).resolve().parents[2] / "content"
+
+# The day the checks run on, so the verified-age rule does not depend on the calendar.
+TODAY = date(2026, 12, 1)
 
 CRISIS_RESOURCE: dict[str, Any] = {
     "id": "samaritans",
@@ -20,9 +26,15 @@ CRISIS_RESOURCE: dict[str, Any] = {
     "description": "Someone to talk to, day or night.",
     "topics": ["crisis"],
     "regions": ["GB", "IE"],
-    "phone": "116 123",
+    "numbers": [{"number": "116 123", "accepts": ["call"]}],
+    "hours": "24/7",
     "verified": "2026-11-21",
+    "verified_from": "https://www.samaritans.org",
 }
+
+
+def check_content(root: Path, today: date = TODAY) -> list[Problem]:
+    return check_content_on(root, today=today)
 
 
 def card_meta(card_id: str, kind: str = "fact", **overrides: Any) -> dict[str, Any]:
@@ -54,8 +66,11 @@ def write_raw(root: Path, file: str, text: str) -> str:
     return file
 
 
-def write_resources(root: Path, resources: list[dict[str, Any]]) -> None:
-    text = yaml.safe_dump({"resources": resources}, sort_keys=False)
+def write_resources(
+    root: Path, resources: list[dict[str, Any]], offered_regions: tuple[str, ...] = ("GB",)
+) -> None:
+    document = {"offered_regions": list(offered_regions), "resources": resources}
+    text = yaml.safe_dump(document, sort_keys=False)
     (root / "resources.yaml").write_text(text, encoding="utf-8")
 
 
@@ -83,6 +98,13 @@ def test_valid_tree_has_no_problems(root: Path) -> None:
 def test_real_content_tree_passes() -> None:
     problems = check_content(CONTENT_ROOT)
     assert problems == [], "\n".join(str(problem) for problem in problems)
+
+
+def test_the_real_tree_has_at_least_30_cards_each_related_to_cards_that_exist() -> None:
+    library = load_library(CONTENT_ROOT)
+    assert len(library.cards) >= 30
+    for card in library.cards:
+        assert len(library.related(card)) == len(card.related)
 
 
 # Files and front matter
@@ -189,8 +211,8 @@ def many_crisis_lines(count: int) -> list[dict[str, object]]:
             **CRISIS_RESOURCE,
             "id": f"line-{n}",
             "url": f"https://line{n}.example.org",
-            "phone": "000 000 0000",
-            "regions": ["US"],
+            "numbers": [{"number": "000 000 0000", "accepts": ["call"]}],
+            "regions": ["GB"],
         }
         for n in range(count)
     ]
@@ -203,7 +225,7 @@ def test_embed_description_over_4096(root: Path) -> None:
 
 def test_embed_total_over_6000(root: Path) -> None:
     # Each part is within its own limit; together they pass Discord's 6000-character total.
-    write_resources(root, many_crisis_lines(40))
+    write_resources(root, many_crisis_lines(20))
     sources = [{"title": "t" * 300, "url": f"https://example.org/{n}"} for n in range(8)]
     meta = card_meta("everything", title="x" * 80, sources=sources, sensitive=True)
     file = write_card(root, meta, body="y" * 4090)
@@ -262,13 +284,12 @@ def test_resource_with_unknown_topic_or_region(root: Path, change: dict[str, Any
 
 
 def test_resource_schema_violation(root: Path) -> None:
-    resource = {**CRISIS_RESOURCE, "id": "no-date", "description": "d" * 101}
-    del resource["verified"]
+    resource = {**CRISIS_RESOURCE, "id": "long", "description": "d" * 101, "hours": 24}
     write_resources(root, [CRISIS_RESOURCE, resource])
     messages = [problem.message for problem in found(check_content(root), "resources.yaml", "schema")]
     assert [message.split(":")[0] for message in messages] == [
-        "resources[1] (no-date).description",
-        "resources[1] (no-date).verified",
+        "resources[1] (long).description",
+        "resources[1] (long).hours",
     ]
 
 
@@ -277,9 +298,123 @@ def test_duplicate_resource_id(root: Path) -> None:
     found(check_content(root), "resources.yaml", "unique-resource-id")
 
 
-def test_resources_without_crisis_phone_lines(root: Path) -> None:
+def test_resources_without_crisis_lines(root: Path) -> None:
     write_resources(root, [{**CRISIS_RESOURCE, "topics": ["peer-support"]}])
     found(check_content(root), "resources.yaml", "crisis-lines")
+
+
+def test_a_crisis_directory_without_numbers_is_not_a_crisis_line(root: Path) -> None:
+    directory = {**CRISIS_RESOURCE, "id": "directory", "regions": ["global"], "numbers": []}
+    write_resources(root, [directory], offered_regions=("GB",))
+    problems = check_content(root)
+    found(problems, "resources.yaml", "crisis-lines")
+    found(problems, "resources.yaml", "offered-regions")
+
+
+# Crisis lines for every offered region
+
+
+def test_an_offered_region_without_a_crisis_line_fails(root: Path) -> None:
+    write_resources(root, [CRISIS_RESOURCE], offered_regions=("GB", "IE", "NZ"))
+    (problem,) = found(check_content(root), "resources.yaml", "offered-regions")
+    assert problem.message.startswith("NZ is offered but no crisis line lists it")
+
+
+def test_a_global_crisis_line_does_not_count_for_an_offered_region(root: Path) -> None:
+    worldwide = {**CRISIS_RESOURCE, "id": "worldwide", "regions": ["global"]}
+    write_resources(root, [CRISIS_RESOURCE, worldwide], offered_regions=("GB", "FR"))
+    (problem,) = found(check_content(root), "resources.yaml", "offered-regions")
+    assert problem.message.startswith("FR is offered")
+
+
+@pytest.mark.parametrize("offered", [[], ["global"], ["UK"]], ids=["empty", "global", "not-iso"])
+def test_offered_regions_must_be_country_codes(root: Path, offered: list[str]) -> None:
+    write_resources(root, [CRISIS_RESOURCE], offered_regions=tuple(offered))
+    rules = {problem.rule for problem in check_content(root) if problem.file == "resources.yaml"}
+    assert rules & {"offered-regions", "region-code"}
+
+
+def test_resources_file_needs_offered_regions(root: Path) -> None:
+    write_raw(root, "resources.yaml", yaml.safe_dump({"resources": [CRISIS_RESOURCE]}))
+    (problem,) = found(check_content(root), "resources.yaml", "resources-file")
+    assert "offered_regions" in problem.message
+
+
+def test_a_crisis_line_needs_hours(root: Path) -> None:
+    write_resources(root, [{k: v for k, v in CRISIS_RESOURCE.items() if k != "hours"}])
+    (problem,) = found(check_content(root), "resources.yaml", "crisis-hours")
+    assert problem.message == "samaritans is a crisis line without 'hours'"
+
+
+def test_a_keyword_belongs_to_a_text_only_number(root: Path) -> None:
+    numbers = [{"number": "85258", "accepts": ["call", "text"], "keyword": "SHOUT"}]
+    write_resources(root, [CRISIS_RESOURCE, {**CRISIS_RESOURCE, "id": "shout", "numbers": numbers}])
+    found(check_content(root), "resources.yaml", "text-keyword")
+
+
+def test_each_rendering_of_the_crisis_text_is_checked_against_the_field_limit(root: Path) -> None:
+    # NZ is not listed in DMs, so only a server in NZ sees its 60 lines: that rendering alone is too long.
+    nz_lines = [{**line, "regions": ["NZ"]} for line in many_crisis_lines(60)]
+    write_resources(root, [CRISIS_RESOURCE, *nz_lines], offered_regions=("GB", "NZ"))
+    (problem,) = found(check_content(root), "tips/tip-one.md", "embed-field")
+    assert "1024" in problem.message
+
+
+# Verification
+
+
+@pytest.mark.parametrize("missing", ["verified", "verified_from"])
+def test_a_resource_must_say_when_and_where_it_was_verified(root: Path, missing: str) -> None:
+    unverified = {k: v for k, v in CRISIS_RESOURCE.items() if k != missing}
+    write_resources(root, [unverified])
+    (problem,) = found(check_content(root), "resources.yaml", "resource-verified")
+    assert problem.message == f"samaritans has no {missing}"
+    assert problem.severity == "error"
+
+
+def test_the_verified_from_page_follows_the_url_rules(root: Path) -> None:
+    write_resources(root, [{**CRISIS_RESOURCE, "verified_from": "https://bit.ly/samaritans"}])
+    (problem,) = found(check_content(root), "resources.yaml", "resource-url")
+    assert problem.message.startswith("samaritans.verified_from:")
+
+
+@pytest.mark.parametrize(
+    ("verified", "severity"),
+    [
+        ("2025-12-01", "error"),  # 12 months before TODAY
+        ("2024-06-30", "error"),
+        ("2026-03-01", "warning"),  # 9 months
+        ("2025-12-02", "warning"),  # a day short of 12 months
+        ("2027-01-01", "error"),  # in the future: a typo
+    ],
+)
+def test_a_stale_verification_fails_at_12_months_and_warns_at_9(
+    root: Path, verified: str, severity: str
+) -> None:
+    write_resources(root, [{**CRISIS_RESOURCE, "verified": verified}])
+    problems = check_content(root)
+    (problem,) = found(problems, "resources.yaml", "verified-age")
+    assert problem.severity == severity
+    assert bool(errors(problems)) == (severity == "error")
+
+
+@pytest.mark.parametrize("verified", ["2026-03-02", "2026-12-01"])
+def test_a_recent_verification_passes(root: Path, verified: str) -> None:
+    write_resources(root, [{**CRISIS_RESOURCE, "verified": verified}])
+    assert check_content(root) == []
+
+
+def test_the_verified_age_counts_from_the_given_day(root: Path) -> None:
+    write_resources(root, [CRISIS_RESOURCE])  # verified 2026-11-21
+    assert check_content(root, today=date(2027, 8, 20)) == []
+    assert [p.severity for p in check_content(root, today=date(2027, 8, 21))] == ["warning"]
+    assert [p.severity for p in check_content(root, today=date(2027, 11, 21))] == ["error"]
+
+
+def test_loading_the_library_does_not_depend_on_the_date(root: Path) -> None:
+    # A stale entry fails the content check, but a running bot keeps serving its content.
+    write_resources(root, [{**CRISIS_RESOURCE, "verified": "2020-01-01"}])
+    assert load_library(root).resource("samaritans") is not None
 
 
 @pytest.mark.parametrize("text", ["resources: [\n", "- a list\n", "resources: {}\n"])
@@ -287,6 +422,52 @@ def test_bad_resources_file(root: Path, text: str) -> None:
     write_raw(root, "resources.yaml", text)
     problems = check_content(root)
     assert [problem.rule for problem in problems] == ["resources-file"]
+
+
+# Related cards
+
+
+def test_an_unknown_related_card_is_rejected(root: Path) -> None:
+    file = write_card(root, card_meta("fact-two", related=["fact-one", "no-such-card"]))
+    (problem,) = found(check_content(root), file, "related-card")
+    assert problem.message == "related card 'no-such-card' does not exist"
+
+
+def test_a_card_cannot_be_related_to_itself(root: Path) -> None:
+    file = write_card(root, card_meta("fact-two", related=["fact-two"]))
+    found(check_content(root), file, "related-card")
+
+
+def test_related_cards_that_exist_pass(root: Path) -> None:
+    write_card(root, card_meta("fact-two", related=["fact-one", "tip-one"]))
+    assert check_content(root) == []
+
+
+# Reading grade
+
+HARD_BODY = (
+    "Hyperprolactinaemia, frequently attributable to pharmacological antidopaminergic mechanisms, "
+    "necessitates comprehensive endocrinological evaluation incorporating magnetic resonance imaging."
+)
+
+
+def test_a_card_above_grade_9_fails(root: Path) -> None:
+    file = write_card(root, card_meta("hard-words"), body=HARD_BODY)
+    (problem,) = found(check_content(root), file, "reading-grade")
+    assert problem.message.startswith("reads at grade ")
+
+
+def test_a_technical_card_may_read_above_grade_9(root: Path) -> None:
+    write_card(root, card_meta("hard-words", technical=True), body=HARD_BODY)
+    assert check_content(root) == []
+
+
+def test_a_list_of_short_items_reads_as_short_sentences(root: Path) -> None:
+    body = (
+        "What helps:\n- **Cold** between feeds\n- A bra that fits\n- [Rest](https://example.org) when you can"
+    )
+    write_card(root, card_meta("short-list"), body=body)
+    assert check_content(root) == []
 
 
 # Collecting everything

@@ -134,8 +134,10 @@ def test_equal_scores_keep_the_useful_order() -> None:
         ("  the milk ejection REFLEX ", "milk-ejection-reflex"),
         ("Let-Down", "milk-ejection-reflex"),
         ("let down", "milk-ejection-reflex"),
-        ("Lactation in men, and induced lactation", "lactation-in-men"),
-        ("lactation in men and induced lactation", "lactation-in-men"),
+        ("Lactation in men", "lactation-in-men"),
+        ("The first days: colostrum and milk coming in", "the-first-days"),
+        ("the first days colostrum and milk coming in", "the-first-days"),
+        ("Induced Lactation", "induced-lactation-and-relactation"),
     ],
 )
 def test_resolve_accepts_an_id_title_or_alias_in_any_case(typed: str, expected: str) -> None:
