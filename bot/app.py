@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.content.loader import ContentLibrary, load_library
 from bot.db.app_state import AppStateRepository
 from bot.db.database import Database
-from bot.errors import command_name, report_error, send_ephemeral
+from bot.errors import OUTCOME, answer_expected_error, command_name, report_error, send_ephemeral
 from bot.health import install_heartbeat, interaction_outcome, record_interaction
 from bot.inflight import InflightTracker
 from bot.scheduling import Scheduler
@@ -28,14 +28,42 @@ from bot.scheduling import Scheduler
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
-# Where the tree notes how an interaction ended (interaction.extras), for the metrics.
-_OUTCOME = "latch_outcome"
+# Where the tree notes an interaction it turned away unanswered by a command (interaction.extras).
 _REFUSED = "latch_refused"
+# Marks a command object whose invocation answers expected errors itself (see `_answers_expected_errors`).
+_ANSWERS_EXPECTED = "__latch_answers_expected_errors__"
 
 
 def extension_names() -> list[str]:
     """Every module in `cogs/` is an extension."""
     return sorted(f"cogs.{module.name}" for module in pkgutil.iter_modules(cogs.__path__))
+
+
+def _answers_expected_errors(command: app_commands.Command[Any, ..., Any]) -> None:
+    """Make `command` answer an expected error (bad input, a refused check) itself, as a reply.
+
+    discord.py hands whatever a command raises (from its checks, its option transformers or its
+    callback) to the tree's error handler, and from there it counts as a failure: a test harness or
+    the preview records it like a bug. Bad input is not a failure, so it is answered right where the
+    command is invoked, and only bugs travel on to `LatchTree.on_error` and its reference. Done once per
+    command object, the first time it runs, so commands added to the tree in any way are covered.
+    """
+    if getattr(command, _ANSWERS_EXPECTED, False):
+        return
+    invoke = command._invoke_with_namespace
+
+    async def invoke_answering(
+        interaction: discord.Interaction[Any], namespace: app_commands.Namespace
+    ) -> Any:
+        try:
+            return await invoke(interaction, namespace)
+        except app_commands.AppCommandError as error:
+            if await answer_expected_error(interaction, error, where=command_name(interaction)):
+                return None
+            raise
+
+    command._invoke_with_namespace = invoke_answering  # type: ignore[method-assign]
+    setattr(command, _ANSWERS_EXPECTED, True)
 
 
 def intents() -> discord.Intents:
@@ -62,8 +90,8 @@ class LatchTree(app_commands.CommandTree["LatchBot"]):
 
         discord.py runs a group's own check only for its direct subcommands and never for
         autocomplete, so a check on /curate would miss `/curate tip add`; here it covers every
-        subcommand, and autocomplete too. A refusal raises the gate's error, which the
-        one error handler answers; autocomplete gets no choices.
+        subcommand, and autocomplete too. A refusal (the gate raises an expected error) is answered
+        with its friendly text; autocomplete gets no choices.
         """
         command = interaction.command
         if not isinstance(command, app_commands.Command):
@@ -80,8 +108,23 @@ class LatchTree(app_commands.CommandTree["LatchBot"]):
                 interaction.extras[_REFUSED] = True
                 return False
             return True
-        await gate(interaction)
+        try:
+            await gate(interaction)
+        except app_commands.AppCommandError as error:
+            if await answer_expected_error(interaction, error, where=command_name(interaction)):
+                return False
+            raise
         return True
+
+    def _prepare_command(self, interaction: discord.Interaction[LatchBot]) -> None:
+        data = interaction.data
+        if data is None or data.get("type", 1) != 1 or "name" not in data:
+            return  # a context menu (Latch has none) or nothing to resolve
+        try:
+            command, _options = self._get_app_command_options(data)  # type: ignore[arg-type]
+        except app_commands.AppCommandError:
+            return  # unknown or outdated: discord.py raises it again, and the error handler answers
+        _answers_expected_errors(command)
 
     async def _call(self, interaction: discord.Interaction[LatchBot]) -> None:
         # Counted as in-flight work so a shutdown lets a running command finish its reply.
@@ -90,24 +133,24 @@ class LatchTree(app_commands.CommandTree["LatchBot"]):
                 await super()._call(interaction)
                 return
             started = time.perf_counter()
+            self._prepare_command(interaction)
             try:
                 await super()._call(interaction)
             except Exception as error:  # discord.py hands it to on_error once this returns
-                interaction.extras.setdefault(_OUTCOME, interaction_outcome(error))
+                interaction.extras.setdefault(OUTCOME, interaction_outcome(error))
                 raise
             finally:
                 if not interaction.extras.get(_REFUSED):
                     command = interaction.command
                     record_interaction(
                         f"/{command.qualified_name}" if command is not None else "unknown",
-                        interaction.extras.get(_OUTCOME, "ok"),
+                        interaction.extras.get(OUTCOME, "ok"),
                         time.perf_counter() - started,
                     )
 
     async def on_error(
         self, interaction: discord.Interaction[LatchBot], error: app_commands.AppCommandError, /
     ) -> None:
-        interaction.extras[_OUTCOME] = interaction_outcome(error)
         await report_error(interaction, error, where=command_name(interaction))
 
 

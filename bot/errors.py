@@ -1,7 +1,9 @@
 """One place that turns any failure during an interaction into an answer the user can read.
 
-Expected problems (bad input, a missing permission, a cooldown) get a short friendly message.
-Anything else gets "Something went wrong (ref ABC123)" while the traceback goes to the log under the
+Expected problems (bad input, a missing permission, a cooldown) get a short friendly message, as an
+ordinary reply: `answer_expected_error` answers them where the interaction is run (the command tree,
+`LatchView`, `LatchModal`, `run_component`), so they never travel on as errors. Anything else gets
+"Something went wrong (ref ABC123)" from `report_error` while the traceback goes to the log under the
 same reference, so a moderator's report can be matched to the log line. Every path answers the
 interaction, including after a defer.
 """
@@ -18,6 +20,8 @@ from discord import app_commands
 log = logging.getLogger("latch.errors")
 
 _REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: easy to read out loud
+# Where an interaction notes how it ended (interaction.extras), for the metrics: "user_error" or "error".
+OUTCOME = "latch_outcome"
 
 
 class UserFacingError(app_commands.AppCommandError):
@@ -70,8 +74,32 @@ async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> No
         await interaction.response.send_message(text, ephemeral=True)
 
 
+async def _tell(interaction: discord.Interaction[Any], message: str, *, where: str) -> None:
+    try:
+        await send_ephemeral(interaction, message)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error in %s (interaction %s)", where, interaction.id)
+
+
+async def answer_expected_error(
+    interaction: discord.Interaction[Any], error: BaseException, *, where: str
+) -> bool:
+    """Answer an expected error (bad input, a missing permission…) with its friendly text, ephemerally.
+
+    This is an ordinary reply, not a failure: the caller returns normally afterwards. Returns False,
+    and answers nothing, when `error` is a bug; the caller lets it go on to `report_error`.
+    """
+    message = expected_error_message(error)
+    if message is None or interaction.type is discord.InteractionType.autocomplete:
+        return False
+    interaction.extras[OUTCOME] = "user_error"
+    await _tell(interaction, message, where=where)
+    return True
+
+
 async def report_error(interaction: discord.Interaction[Any], error: BaseException, *, where: str) -> None:
     message = expected_error_message(error)
+    interaction.extras[OUTCOME] = "error" if message is None else "user_error"
     if message is None:
         if isinstance(error, app_commands.CommandInvokeError):
             error = error.original  # log the bug itself, not discord.py's wrapper
@@ -86,10 +114,7 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
         message = f"Something went wrong (ref {reference}). It has been logged; please try again."
     if interaction.type is discord.InteractionType.autocomplete:
         return  # an autocomplete cannot show text; discord.py already logged it
-    try:
-        await send_ephemeral(interaction, message)
-    except discord.HTTPException:
-        log.warning("could not tell the user about an error in %s (interaction %s)", where, interaction.id)
+    await _tell(interaction, message, where=where)
 
 
 def command_name(interaction: discord.Interaction[Any]) -> str:

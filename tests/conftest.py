@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import simcord
 
 from bot.app import LatchBot, create_bot
 from bot.config import Settings
+from bot.errors import OUTCOME
 
 _SETTING_VARIABLES = (
     "DISCORD_TOKEN",
@@ -53,6 +55,7 @@ async def bot_factory(settings: Settings) -> AsyncIterator[Callable[[], LatchBot
     def build() -> LatchBot:
         bot = create_bot(settings)
         built.append(bot)
+        watch_interactions(bot)
         return bot
 
     yield build
@@ -77,18 +80,51 @@ def text(result: simcord.InteractionResult) -> str:
     return answer(result).content or ""
 
 
+_INTERACTIONS: weakref.WeakKeyDictionary[discord.Client, list[discord.Interaction]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def watch_interactions(bot: LatchBot) -> None:
+    """Keep every interaction the bot receives, in order, for `refusals`."""
+    seen = _INTERACTIONS.setdefault(bot, [])
+
+    async def on_interaction(interaction: discord.Interaction) -> None:
+        seen.append(interaction)
+
+    bot.add_listener(on_interaction, "on_interaction")
+
+
+def _reply_texts(env: simcord.Env, token: str) -> list[str]:
+    """The text of every reply the bot sent to one interaction (callback, follow-ups, edits), in order."""
+    texts = []
+    for request in env.http_requests:
+        if f"/{token}" not in request.path or not isinstance(request.json, dict):
+            continue
+        body = request.json.get("data", request.json) if request.path.endswith("/callback") else request.json
+        if isinstance(body, dict) and isinstance(body.get("content"), str):
+            texts.append(body["content"])
+    return texts
+
+
 def refusals(env: simcord.Env) -> list[str]:
-    """The messages of the UserFacingErrors the bot raised (reading them acknowledges them to SimCord).
+    """What the bot answered, in order, to each interaction it refused as bad input (a user error).
 
-    Bad input is refused by raising UserFacingError, which the one error handler turns into the
-    ephemeral reply; SimCord records every raised error and fails the test unless it is read.
+    Bad input is refused by raising UserFacingError (or another expected error), which Latch answers
+    with an ordinary ephemeral reply and notes as a user error on the interaction. This reads those
+    replies as they were sent to Discord: the last one of each refused interaction.
     """
-    from bot.errors import UserFacingError
-
-    errors = list(env.errors)
-    unexpected = [error for error in errors if not isinstance(error, UserFacingError)]
-    assert not unexpected, f"unexpected errors: {unexpected!r}"
-    return [error.message for error in errors if isinstance(error, UserFacingError)]
+    refused = [
+        interaction
+        for interaction in _INTERACTIONS.get(env.bot, [])
+        if interaction.extras.get(OUTCOME) == "user_error"
+    ]
+    answers = []
+    for interaction in refused:
+        texts = _reply_texts(env, interaction.token)
+        assert texts, f"interaction {interaction.id} was refused without an answer"
+        answers.append(texts[-1])
+    return answers
 
 
 class Server:

@@ -1,4 +1,7 @@
-"""Every failure answers the user: friendly text for expected errors, a reference for bugs."""
+"""Every failure answers the user: friendly text for expected errors, a reference for bugs.
+
+Expected errors are ordinary replies: SimCord records no error for them (it would for a bug).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from discord import app_commands
 from bot.app import LatchBot
 from bot.errors import UserFacingError
 from bot.ui.views import LatchView
-from tests.conftest import Server, answer, text
+from tests.conftest import Server, answer, refusals, text
 
 REFERENCE = re.compile(r"Something went wrong \(ref ([A-Z2-9]{6})\)")
 
@@ -110,7 +113,8 @@ async def test_bad_input_gets_the_accepted_form_and_no_reference(
 
     assert result.ephemeral
     assert text(result) == "`soon` isn't a duration. Use a number and a unit, e.g. `3h` or `90m`."
-    assert simcord_env.errors  # acknowledged: the error reached the handler
+    assert refusals(simcord_env) == [text(result)]
+    assert not simcord_env.errors  # an answer, not a failure
 
 
 async def test_cooldown_is_explained(server: Server, simcord_env: simcord.Env) -> None:
@@ -120,7 +124,8 @@ async def test_cooldown_is_explained(server: Server, simcord_env: simcord.Env) -
     assert text(first) == "done"
     assert second.ephemeral
     assert text(second).startswith("Slow down a little")
-    assert simcord_env.errors
+    assert refusals(simcord_env) == [text(second)]
+    assert not simcord_env.errors
 
 
 async def test_missing_permission_is_named(server: Server, simcord_env: simcord.Env) -> None:
@@ -130,7 +135,8 @@ async def test_missing_permission_is_named(server: Server, simcord_env: simcord.
     assert refused.ephemeral
     assert text(refused) == "You need the Manage Server permission to do that."
     assert text(allowed) == "welcome, moderator"
-    assert simcord_env.errors
+    assert refusals(simcord_env) == [text(refused)]
+    assert not simcord_env.errors
 
 
 async def test_a_bug_in_a_button_gets_a_reference(server: Server, simcord_env: simcord.Env) -> None:
