@@ -154,7 +154,7 @@ class PreviewShell:
         async with self.lock:
             await self._show(self.views[0])
         self._client = aiohttp.ClientSession(auto_decompress=False)
-        app = web.Application(client_max_size=MAX_BODY)
+        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._same_origin_only])
         for path in _SHELL_FILES:
             app.router.add_get(path, self._shell_file)
         app.router.add_get("/latch/api/state", self._state)
@@ -274,6 +274,19 @@ class PreviewShell:
         }
 
     # ------------------------------------------------------------------ HTTP
+
+    @web.middleware
+    async def _same_origin_only(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Only this loopback address, as SimCord's own server checks (no DNS rebinding, no other sites)."""
+        port = self._bound_port
+        hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
+        origin = request.headers.get("Origin")
+        if request.host not in hosts or (
+            origin is not None and origin not in {*(f"http://{h}" for h in hosts), "null"}
+        ):
+            raise web.HTTPForbidden()
+        response: web.StreamResponse = await handler(request)
+        return response
 
     def _authorized(self, request: web.Request) -> bool:
         supplied = request.headers.get("X-Latch-Capability", "")

@@ -240,3 +240,16 @@ async def test_a_reminder_appears_in_the_open_page_on_its_own(settings: Settings
             for component in row.get("components", [])
         ]
         assert "Done" in buttons and "Snooze 10 min" in buttons
+
+
+async def test_the_page_answers_only_at_its_own_loopback_address(settings: Settings) -> None:
+    async with open_preview(settings) as session, aiohttp.ClientSession() as http:
+        state = await _state(http, session)
+        rebound = {**_shell_headers(session), "Host": "rebound.example"}
+        elsewhere = {**_shell_headers(session), "Origin": "https://elsewhere.example"}
+
+        for headers in (rebound, elsewhere):
+            async with http.get(f"{_base(session)}/latch/api/state", headers=headers) as response:
+                assert response.status == 403
+            async with http.get(_base(session) + state["frame"].split("#", 1)[0], headers=headers) as framed:
+                assert framed.status == 403
