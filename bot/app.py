@@ -28,7 +28,8 @@ from bot.scheduling import Scheduler
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
-# Where the tree notes an interaction it turned away unanswered by a command (interaction.extras).
+# Where the tree notes an interaction it turned away before any command ran (restarting, a refused
+# autocomplete), so the metrics leave it out (interaction.extras).
 _REFUSED = "latch_refused"
 # Marks a command object whose invocation answers expected errors itself (see `_answers_expected_errors`).
 _ANSWERS_EXPECTED = "__latch_answers_expected_errors__"
