@@ -107,7 +107,11 @@ def command_preview(settings: Settings, port: int | None = None) -> int:
         _install_stop_signals(asyncio.get_running_loop(), stop)
         async with open_preview(settings, port=port) as session:
             print(f"Latch offline preview: {session.url}", flush=True)
-            print("Open it in a browser and try /about. Press Ctrl-C to stop.", flush=True)
+            print(
+                "Open it in a browser: the demo server's channel, your direct messages with Latch, and a "
+                "clock that runs. Press Ctrl-C to stop.",
+                flush=True,
+            )
             await stop.wait()
 
     asyncio.run(main())
