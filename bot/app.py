@@ -276,7 +276,8 @@ class LatchBot(commands.Bot):
         )
 
     async def _render_for_server(self, card: Card, guild_id: int) -> discord.Embed:
-        return render_card(card, self.content)
+        region = (await self.services.curation.settings(guild_id)).region
+        return render_card(card, self.content, region)
 
     async def apply_retention(self) -> None:
         """The daily job: erase servers left more than 30 days ago; purge old delivery records."""

@@ -40,6 +40,7 @@ FEATURED_FACTS: tuple[str, ...] = (
     "leaking",
     "how-milk-is-made",
     "when-to-see-a-doctor",
+    "mastitis-and-blocked-ducts",
     "medications",
 )
 FEATURED_TIPS: tuple[str, ...] = (

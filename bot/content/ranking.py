@@ -32,8 +32,9 @@ from operator import add, sub
 from rapidfuzz import fuzz, process
 
 from bot.content.models import Card
+from bot.limits import LIST_LIMIT
 
-MAX_CHOICES = 25  # Discord's limit for autocomplete choices
+MAX_CHOICES = LIST_LIMIT
 MAX_CHOICE_NAME = 100  # Discord's limit for a choice's name (and value)
 MAX_QUERY_CHARS = 100  # Discord caps option values at 100 characters; anything longer is cut
 MAX_QUERY_WORDS = 8

@@ -17,8 +17,9 @@ import aiosqlite
 from bot.clock import from_storage, to_storage
 from bot.db.database import Database
 from bot.domain.curation import AuditEntry
+from bot.limits import LIST_LIMIT
 
-AUDIT_PAGE = 25
+AUDIT_PAGE = LIST_LIMIT
 
 
 async def record(

@@ -24,6 +24,7 @@ from bot.domain.suggestions import (
     next_allowed,
     window_start,
 )
+from bot.limits import LIST_LIMIT
 
 _SELECT_ONE = (
     "SELECT id, guild_id, user_id, title, body, source_url, credit_name, status, review_channel_id, "
@@ -66,7 +67,7 @@ class SuggestionsRepository:
         rows = list(await self._db.connection.execute_fetchall(_SELECT_ONE, (suggestion_id,)))
         return _from_row(rows[0]) if rows else None
 
-    async def pending(self, guild_id: int, limit: int = 25) -> list[Suggestion]:
+    async def pending(self, guild_id: int, limit: int = LIST_LIMIT) -> list[Suggestion]:
         """The server's oldest pending suggestions first."""
         rows = await self._db.connection.execute_fetchall(
             _SELECT_PENDING,

@@ -61,11 +61,12 @@ ROUTINE: tuple[LetdownStep, ...] = (
         key="warm",
         title="Warm up",
         instruction=(
-            "Lay a warm, damp cloth over your breast or chest, hold a heated rice sock there, or stand "
-            "under a warm shower. **Always test the heat on your inner wrist first**: warm, not hot. "
+            "If your breast or chest is swollen, sore or red, skip the warmth: a cool pack helps swelling "
+            "more. Otherwise, lay a warm, damp cloth there for a minute or two just before you start, or "
+            "stand under a warm shower. **Always test the heat on your inner wrist first**: warm, not hot. "
             "Stop if the skin turns red or it stings."
         ),
-        minutes=3,
+        minutes=2,
         tips=("warmth",),
     ),
     LetdownStep(

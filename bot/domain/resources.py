@@ -2,9 +2,9 @@
 
 Rules:
 - A region is "global" or an ISO 3166 alpha-2 code; resources marked "global" are always included.
-- Crisis lines always show when asked for: with the topic crisis (or mental health, where they come
-  first), a region without a crisis line of its own still gets the global ones, and "global" (a DM, or
-  a server that set no country) gets every country's crisis line, labelled with its country.
+- Crisis lines always show when asked for (with the topic crisis, or mental health, where they come
+  first), chosen as on a sensitive card: the region's own verified lines, or with no country known (a
+  DM, or a server that set no country) the largest regions' lines; then the worldwide directories.
 - Grouped by topic: with no topic, each resource under its first topic, in the order of
   ``RESOURCE_TOPICS``. Within a group, resources for the member's own country come before global
   ones, phone lines before text lines before websites. The server's own resources come after all the
@@ -22,22 +22,23 @@ from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources as package_files
 
+from bot.content.crisis import DIRECT_MESSAGE_REGIONS
 from bot.content.models import GLOBAL_REGION, ISO_REGIONS, RESOURCE_TOPICS, Resource
 from bot.domain.suggestions import without_invisible
 from bot.errors import Refusal, Typed
+from bot.limits import BUTTON_LIMIT, LIST_LIMIT
 
 CRISIS = "crisis"
 MENTAL_HEALTH = "mental-health"
 CRISIS_FIRST_TOPICS = frozenset({CRISIS, MENTAL_HEALTH})
 
-MAX_BUTTONS = 25  # link buttons on one message: 5 rows of 5
+MAX_BUTTONS = BUTTON_LIMIT
 BUTTONS_PER_ROW = 5
 PAGE_SIZE = 20  # when paginated: 4 rows of links, the fifth for Previous / Next
 
 NAME_LIMIT = 80
 DESCRIPTION_LIMIT = 200
 
-POPULAR_REGIONS = ("US", "GB", "CA", "AU", "IE", "NZ", "IN", "ZA", "DE", "FR", "NL", "PH", "NG")
 _REGION_ALIASES = {
     "uk": "GB",
     "britain": "GB",
@@ -138,12 +139,24 @@ def _ordered(entries: Iterable[ResourceEntry], region: str) -> tuple[ResourceEnt
 
 
 def crisis_lines(builtin: Sequence[ResourceEntry], region: str) -> tuple[ResourceEntry, ...]:
-    """The crisis resources to show for ``region``: never none while any exist (the safety rail)."""
-    every = [entry for entry in builtin if CRISIS in entry.topics]
+    """The crisis resources to show for ``region``, as on a sensitive card (`bot.content.crisis`).
+
+    The region's own lines (with no country known: the lines of the largest regions, region by
+    region), then the worldwide directories of helplines, which are never missing. Lines of other
+    countries would not help a member in ``region``, so they are not offered instead.
+    """
+    lines = [entry for entry in builtin if CRISIS in entry.topics and entry.is_line]
+    directories = [
+        entry
+        for entry in builtin
+        if CRISIS in entry.topics and not entry.is_line and GLOBAL_REGION in entry.regions
+    ]
     if region == GLOBAL_REGION:
-        return _ordered(every, region)
-    serving = [entry for entry in every if entry.serves(region)]
-    return _ordered(serving or every, region)
+        chosen: list[ResourceEntry] = []
+        for code in DIRECT_MESSAGE_REGIONS:
+            chosen += [entry for entry in lines if code in entry.regions and entry not in chosen]
+        return (*chosen, *directories)
+    return (*_ordered((entry for entry in lines if region in entry.regions), region), *directories)
 
 
 def _primary_topic(entry: ResourceEntry) -> str:
@@ -304,12 +317,13 @@ def parse_region_code(text: str) -> str:
     raise Refusal("region.not_a_region", typed=Typed(text.strip()))
 
 
-def region_choices(current: str, limit: int = 25) -> list[tuple[str, str]]:
-    """(label, value) pairs for autocomplete: global and popular countries, or matches of what is typed."""
+def region_choices(current: str, offered: Sequence[str], limit: int = LIST_LIMIT) -> list[tuple[str, str]]:
+    """(label, value) pairs for autocomplete: global and the regions Latch offers (each has a verified
+    crisis line), those matching what is typed."""
     folded = _fold(current)
-    names = country_names()
+    names = {code: country_names().get(code, code) for code in offered}
     if not folded:
-        popular = [(f"{names[code]} ({code})", code) for code in POPULAR_REGIONS]
+        popular = [(f"{names[code]} ({code})", code) for code in offered]
         return [("Global (every country)", GLOBAL_REGION), *popular][:limit]
     ranked: list[tuple[int, str, str]] = []
     if GLOBAL_REGION.startswith(folded):

@@ -12,6 +12,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.errors import Refusal, Typed
+from bot.limits import LIST_LIMIT
 
 # Longer than any zone name or city anyone types (the longest IANA name has 32 characters).
 MAX_ZONE_INPUT = 64
@@ -130,7 +131,7 @@ def resolve_zone(text: str) -> str:
     return name
 
 
-def zone_choices(current: str, limit: int = 25) -> list[tuple[str, str]]:
+def zone_choices(current: str, limit: int = LIST_LIMIT) -> list[tuple[str, str]]:
     """(label, zone) pairs for autocomplete: exact names and cities first, then prefixes, then the rest."""
     folded = _fold(current[:MAX_ZONE_INPUT])
     if not folded:

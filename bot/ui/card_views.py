@@ -21,6 +21,7 @@ from bot.content.loader import ContentLibrary
 from bot.content.models import TOPICS, Card, CardKind
 from bot.content.ranking import CardIndex, choices
 from bot.errors import Refusal
+from bot.limits import LIST_LIMIT
 from bot.services import services_of
 from bot.ui.cards import EMBED_FIELD_VALUE_LIMIT, FACT_COLOUR, card_embed, crisis_text
 from bot.ui.text import clip_typed, escape_mentions
@@ -34,7 +35,7 @@ BROWSE_TITLE = "Fact cards by topic"
 BROWSE_DESCRIPTION = "Choose a card from the menu; only you will see it. Cards are grouped by topic."
 
 # Discord limits (DESIGN.md §7).
-MAX_SELECT_OPTIONS = 25
+MAX_SELECT_OPTIONS = LIST_LIMIT
 MAX_ACTION_ROWS = 5
 MAX_BUTTON_LABEL = 80
 MAX_OPTION_TEXT = 100
@@ -48,30 +49,52 @@ def _library(interaction: discord.Interaction[Any]) -> ContentLibrary:
     return services_of(interaction.client).catalog.library
 
 
-def crisis_lines_for(card: Card, library: ContentLibrary) -> str | None:
-    """The crisis lines a sensitive card shows (None for the others)."""
-    return crisis_text(library.resources) if card.sensitive else None
+MAX_RELATED = 3  # related-card buttons under a card, beside Share and Another tip
 
 
-def render_card(card: Card, library: ContentLibrary) -> discord.Embed:
-    """The card embed; a sensitive card carries the crisis lines from resources.yaml."""
-    return card_embed(card, crisis_lines=crisis_lines_for(card, library))
+def crisis_lines_for(card: Card, library: ContentLibrary, region: str | None) -> str | None:
+    """The crisis lines a sensitive card shows for a reader in ``region`` (None for the others)."""
+    return crisis_text(library.resources, region) if card.sensitive else None
 
 
-def card_view(card: Card, *, in_server: bool, shared: bool = False) -> discord.ui.View:
-    """Share in channel (in a server), and Another tip on tips."""
+def render_card(card: Card, library: ContentLibrary, region: str | None) -> discord.Embed:
+    """The card embed; a sensitive card carries the crisis lines of the reader's region (``region``
+    None, or "global": a DM, which lists the largest regions' lines)."""
+    return card_embed(card, crisis_lines=crisis_lines_for(card, library, region))
+
+
+async def reader_region(interaction: discord.Interaction[Any]) -> str | None:
+    """Where the reader is: the server's region in a server, unknown (None) in a DM."""
+    if interaction.guild_id is None:
+        return None
+    return (await services_of(interaction.client).curation.settings(interaction.guild_id)).region
+
+
+def card_view(
+    card: Card, library: ContentLibrary, *, in_server: bool, shared: bool = False
+) -> discord.ui.View:
+    """Share in channel (in a server), Another tip on tips, and the cards related to this one."""
     view = discord.ui.View(timeout=None)
     if in_server:
         view.add_item(ShareButton(card.kind, card.id, shared=shared))
     if card.kind == "tip":
         view.add_item(AnotherTipButton(card.id))
+    for related in library.related(card)[:MAX_RELATED]:
+        view.add_item(OpenCardButton(related.kind, related.id, label=related.title))
     return view
+
+
+async def card_message(
+    interaction: discord.Interaction[Any], card: Card
+) -> tuple[discord.Embed, discord.ui.View]:
+    library = _library(interaction)
+    embed = render_card(card, library, await reader_region(interaction))
+    return embed, card_view(card, library, in_server=interaction.guild_id is not None)
 
 
 async def send_card(interaction: discord.Interaction[Any], card: Card) -> None:
     """Answer with the card, privately, with its buttons."""
-    embed = render_card(card, _library(interaction))
-    view = card_view(card, in_server=interaction.guild_id is not None)
+    embed, view = await card_message(interaction, card)
     await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
@@ -82,8 +105,7 @@ def autocomplete_choices(index: CardIndex, typed: str) -> list[app_commands.Choi
 
 async def edit_to_card(interaction: discord.Interaction[Any], card: Card) -> None:
     """Replace the card a button was pressed on with another one (Another tip)."""
-    embed = render_card(card, _library(interaction))
-    view = card_view(card, in_server=interaction.guild_id is not None)
+    embed, view = await card_message(interaction, card)
     await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -244,10 +266,10 @@ class ShareButton(
         bot_permissions = interaction.app_permissions
         if not (_can_send(interaction, bot_permissions) and bot_permissions.embed_links):
             raise Refusal("share.bot_cannot_post")
-        await channel.send(
-            embed=render_card(card, _library(interaction)), allowed_mentions=discord.AllowedMentions.none()
-        )
-        await interaction.response.edit_message(view=card_view(card, in_server=True, shared=True))
+        library = _library(interaction)
+        embed = render_card(card, library, await reader_region(interaction))
+        await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+        await interaction.response.edit_message(view=card_view(card, library, in_server=True, shared=True))
         await interaction.followup.send(
             f"Shared in <#{interaction.channel_id}>. Your name is not shown on the shared card.",
             ephemeral=True,

@@ -13,8 +13,10 @@ from discord import app_commands
 
 from bot.domain.resources import region_choices
 from bot.domain.timezones import MAX_ZONE_INPUT, resolve_zone, zone_choices
+from bot.limits import LIST_LIMIT
+from bot.services import services_of
 
-MAX_CHOICES = 25  # Discord's limit on autocomplete choices and select options
+MAX_CHOICES = LIST_LIMIT
 
 
 class TimeZoneTransformer(app_commands.Transformer[Any]):
@@ -43,6 +45,8 @@ TimeZone = app_commands.Transform[str, TimeZoneTransformer]
 async def region_autocomplete(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
+    offered = services_of(interaction.client).catalog.library.offered_regions
     return [
-        app_commands.Choice(name=label, value=value) for label, value in region_choices(current, MAX_CHOICES)
+        app_commands.Choice(name=label, value=value)
+        for label, value in region_choices(current, offered, MAX_CHOICES)
     ]

@@ -18,6 +18,7 @@ import discord
 from bot.content.models import Card
 from bot.domain.reminders.model import Delivery, Reminder
 from bot.errors import Refusal
+from bot.limits import LIST_LIMIT
 from bot.reminders.dispatcher import OutgoingMessage
 from bot.services import services_of
 from bot.ui.cards import TIP_COLOUR
@@ -46,7 +47,7 @@ from bot.ui.text import escape_mentions
 from bot.ui.views import LatchView, run_component
 
 MAX_OPTION_TEXT = 100
-MAX_SELECT_OPTIONS = 25
+MAX_SELECT_OPTIONS = LIST_LIMIT
 
 ButtonAction = Literal["done", "snooze10", "snooze30", "skip", "pause"]
 BUTTON_LABELS: dict[ButtonAction, str] = {

@@ -102,7 +102,7 @@ class ResourcePages:
 
     def _heading(self) -> str:
         where = (
-            "Showing resources that serve every country, and crisis lines for each country."
+            "Showing resources that serve every country, and the crisis lines of the largest regions."
             if self.region == GLOBAL_REGION
             else f"Showing resources for **{region_label(self.region)}** and worldwide."
         )
@@ -126,7 +126,13 @@ class ResourcePages:
             embed.set_footer(text=DISCLAIMER)
             return embed
         description = self._heading()
-        if any(group.topic == CRISIS and not group.from_server for group in page):
+        crisis = [group for group in page if group.topic == CRISIS and not group.from_server]
+        if crisis:
+            if self.region != GLOBAL_REGION and not any(e.is_line for g in crisis for e in g.entries):
+                description += (
+                    f"\nLatch has no verified crisis line for {region_label(self.region)} yet. "
+                    "The directory below lists helplines in many countries."
+                )
             description += f"\n{EMERGENCY}"
         embed.description = description
         number = self.starts[index]

@@ -17,7 +17,7 @@ from bot.catalog.service import server_tip_card
 from bot.domain.curation import ServerTip
 from bot.domain.suggestions import TipDraft
 from bot.services import services_of
-from bot.ui.card_views import render_card
+from bot.ui.card_views import card_message
 from bot.ui.checks import server_id
 from bot.ui.options import MAX_CHOICES
 from bot.ui.server_tip_views import (
@@ -50,8 +50,7 @@ async def _tip_choices(
 
 
 async def _answer_with_card(interaction: discord.Interaction[Any], heading: str, tip: ServerTip) -> None:
-    library = services_of(interaction.client).catalog.library
-    embed = render_card(server_tip_card(tip), library)
+    embed, _view = await card_message(interaction, server_tip_card(tip))
     await interaction.response.send_message(heading, embed=embed, ephemeral=True)
 
 

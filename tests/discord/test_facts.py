@@ -67,8 +67,12 @@ def assert_card_shown(result: simcord.InteractionResult, card: Card) -> discord.
     else:
         assert crisis is None
     expected = ["Share in channel", "Another tip"] if card.kind == "tip" else ["Share in channel"]
-    assert button_labels(message) == expected
+    assert button_labels(message) == expected + related_titles(card)
     return embed
+
+
+def related_titles(card: Card) -> list[str]:
+    return [found.title for found in LIBRARY.related(card)][:3]
 
 
 def assert_pings_no_one(env: simcord.Env, message: discord.Message) -> None:
@@ -206,14 +210,52 @@ async def test_share_posts_a_public_copy_that_pings_no_one(server: Server, simco
     assert public.embeds[0].footer.text == FOOTER
     assert public.components == []
     # Exactly the card: nothing added, so nothing names who shared it.
-    assert public.embeds[0].to_dict() == render_card(card, LIBRARY).to_dict()
+    assert public.embeds[0].to_dict() == render_card(card, LIBRARY, "global").to_dict()
     assert_pings_no_one(simcord_env, public)
     # The member is told, privately, and the button cannot post a second copy by accident.
     assert [followup.ephemeral for followup in pressed.followups] == [True]
     assert pressed.followups[0].content.startswith(f"Shared in <#{server.channel.id}>.")
-    assert button_labels(answer(pressed)) == ["Shared"]
+    assert button_labels(answer(pressed)) == ["Shared", *related_titles(card)]
     assert buttons(answer(pressed))[0]["disabled"] is True
     assert answer(pressed).embeds[0].title == card.title
+
+
+async def test_a_sensitive_card_shows_the_crisis_lines_of_the_servers_region(
+    server: Server, simcord_bot: LatchBot
+) -> None:
+    await simcord_bot.services.curation.update_settings(
+        server.guild.id, actor_id=server.moderator.id, region="GB"
+    )
+    shown = answer(await server.member.slash(server.channel, "fact", topic="d-mer"))
+
+    lines = field(shown.embeds[0], CRISIS_FIELD)
+    assert lines == crisis_text(LIBRARY.resources, "GB")
+    assert "116 123" in lines and "85258" in lines  # Samaritans and Shout
+    assert "988" not in lines and "741741" not in lines  # the US lines are not the UK's
+
+
+async def test_a_sensitive_card_in_a_dm_lists_the_largest_regions_and_the_directory(
+    simcord_env: simcord.Env,
+) -> None:
+    user = simcord_env.create_user("alex")
+    shown = answer(await user.slash("fact", topic="d-mer"))
+
+    lines = field(shown.embeds[0], CRISIS_FIELD)
+    assert lines == crisis_text(LIBRARY.resources, None)
+    assert "988" in lines and "116 123" in lines and "findahelpline.com" in lines
+
+
+async def test_related_cards_open_from_buttons_under_the_card(server: Server) -> None:
+    card = LIBRARY.get("d-mer")
+    assert card is not None and card.related
+    shown = answer(await server.member.slash(server.channel, "fact", topic="d-mer"))
+    related = [LIBRARY.get(card_id) for card_id in card.related]
+    titles = [related_card.title for related_card in related if related_card is not None]
+
+    labels = [item["label"] for item in walk_components(shown.components) if item.get("label")]
+    assert labels[1:] == titles  # after Share in channel
+    opened = answer(await server.member.click(shown, label=titles[0]))
+    assert opened.ephemeral and opened.embeds[0].title == titles[0]
 
 
 async def test_share_works_after_a_restart(
@@ -276,7 +318,7 @@ async def test_a_card_in_a_dm_has_no_share_button(simcord_env: simcord.Env) -> N
 
     assert result.ephemeral
     assert answer(result).embeds[0].title == card.title
-    assert button_labels(answer(result)) == []
+    assert button_labels(answer(result)) == related_titles(card)  # no Share in channel
 
 
 # ------------------------------------------------------------------ browsing

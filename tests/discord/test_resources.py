@@ -13,6 +13,7 @@ from simcord.components import walk_components
 
 from bot.app import LatchBot
 from bot.config import Settings
+from bot.content.crisis import select_crisis_lines
 from bot.content.loader import load_library
 from bot.db.guild_settings import GuildSettingsRepository
 from bot.db.server_resources import ServerResourceRepository
@@ -61,8 +62,9 @@ def expected_for(region: str) -> set[str]:
     for resource in LIBRARY.resources:
         if "global" in resource.regions or region in resource.regions:
             found.add(resource.id)
-        elif region == "global" and "crisis" in resource.topics:
-            found.add(resource.id)  # no country known: every country's crisis line
+    if region == "global":  # no country known: the largest regions' crisis lines, as on a card
+        selection = select_crisis_lines(LIBRARY.resources, None)
+        found |= {line.id for group in selection.regions for line in group.lines}
     return found
 
 
@@ -186,7 +188,7 @@ async def test_the_crisis_topic_always_shows_crisis_lines_first(
     assert EMERGENCY in (message.embeds[0].description or "")
 
 
-async def test_crisis_in_a_dm_lists_every_countrys_line(simcord_env: simcord.Env) -> None:
+async def test_crisis_in_a_dm_lists_the_largest_regions_lines(simcord_env: simcord.Env) -> None:
     user = simcord_env.create_user("alex")
 
     message = answer(await user.slash("resources", topic="crisis"))
@@ -363,3 +365,12 @@ async def test_up_to_25_links_fit_on_one_page(server: Server, simcord_bot: Latch
     assert len(link_buttons(message)) == 25
     assert len(buttons(message)) == 25  # no page buttons
     assert not (message.embeds[0].footer.text or "").startswith("Page")
+
+
+async def test_a_region_without_a_verified_crisis_line_is_told_so_plainly(server: Server) -> None:
+    message = answer(await server.member.slash(server.channel, "resources", topic="crisis", region="BR"))
+
+    assert shown_ids(message) == ["find-a-helpline"]
+    description = message.embeds[0].description or ""
+    assert "no verified crisis line for Brazil yet" in description
+    assert EMERGENCY in description

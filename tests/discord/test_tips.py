@@ -21,6 +21,7 @@ from tests.discord.test_facts import (
     assert_pings_no_one,
     button_labels,
     field,
+    related_titles,
 )
 
 TIP_TITLES = {card.title: card for card in LIBRARY.tips}
@@ -197,4 +198,7 @@ async def test_share_posts_the_tip_publicly_without_buttons_or_pings(
     assert public.components == []
     assert_pings_no_one(simcord_env, public)
     assert pressed.followups[0].ephemeral
-    assert button_labels(answer(pressed)) == ["Shared", "Another tip"]  # Another tip still works
+    # Another tip still works
+    card = LIBRARY.get("hands-on-pumping")
+    assert card is not None
+    assert button_labels(answer(pressed)) == ["Shared", "Another tip", *related_titles(card)]

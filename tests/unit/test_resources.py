@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config import Settings
+from bot.content.crisis import crisis_directories, crisis_lines_of, select_crisis_lines
 from bot.content.loader import load_library
 from bot.content.models import GLOBAL_REGION, ISO_REGIONS, RESOURCE_TOPICS
 from bot.content_check import check_content
@@ -169,21 +170,28 @@ def test_crisis_lines_come_first_and_never_go_missing(region: str, topic: str) -
     assert all("crisis" in entry.topics for entry in groups[0].entries)
 
 
-def test_with_no_country_every_crisis_line_is_listed_lines_first() -> None:
-    lines = crisis_lines(BUILTIN, GLOBAL_REGION)
+def test_with_no_country_the_largest_regions_lines_are_listed_then_the_directories() -> None:
+    selection = select_crisis_lines(LIBRARY.resources, None)
+    expected = [f"library:{line.id}" for group in selection.regions for line in group.lines]
+    expected += [f"library:{directory.id}" for directory in selection.directories]
 
-    assert {entry.ref for entry in lines} == {
-        f"library:{r.id}" for r in LIBRARY.resources if "crisis" in r.topics
-    }
-    assert [entry.is_line for entry in lines] == sorted((entry.is_line for entry in lines), reverse=True)
+    assert [entry.ref for entry in crisis_lines(BUILTIN, GLOBAL_REGION)] == list(dict.fromkeys(expected))
 
 
-def test_a_region_without_crisis_lines_of_its_own_falls_back_to_every_line() -> None:
-    only_local = tuple(entry for entry in BUILTIN if GLOBAL_REGION not in entry.regions)
+@pytest.mark.parametrize("region", ["US", "CA", "GB", "IE", "AU", "NZ", "IN"])
+def test_a_region_gets_its_own_crisis_lines_and_the_directories(region: str) -> None:
+    own = {f"library:{line.id}" for line in crisis_lines_of(LIBRARY.resources, region)}
+    directories = {f"library:{d.id}" for d in crisis_directories(LIBRARY.resources)}
+    shown = [entry.ref for entry in crisis_lines(BUILTIN, region)]
 
-    assert {e.ref for e in crisis_lines(only_local, "BR")} == {
-        e.ref for e in only_local if "crisis" in e.topics
-    }
+    assert own and set(shown) == own | directories
+    assert shown[-len(directories) :] == [ref for ref in shown if ref in directories]  # directories last
+
+
+def test_a_region_without_a_verified_line_gets_the_directories_not_other_countries_lines() -> None:
+    shown = crisis_lines(BUILTIN, "BR")
+
+    assert shown and all(not entry.is_line for entry in shown)
 
 
 def test_without_a_topic_each_resource_shows_once_under_its_first_topic() -> None:
@@ -287,9 +295,9 @@ def test_any_region_text_is_a_known_region_or_a_clear_refusal(typed: str) -> Non
 
 @given(st.text(max_size=30))
 def test_region_choices_are_valid_and_at_most_25(typed: str) -> None:
-    choices = region_choices(typed)
+    choices = region_choices(typed, LIBRARY.offered_regions)
     assert len(choices) <= 25
-    assert all(value == GLOBAL_REGION or value in ISO_REGIONS for _label, value in choices)
+    assert all(value == GLOBAL_REGION or value in LIBRARY.offered_regions for _label, value in choices)
     assert all(len(label) <= 100 for label, _value in choices)
 
 

@@ -16,10 +16,11 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any, Literal
 
 from bot.errors import Refusal
+from bot.limits import LIST_LIMIT
 
 MAX_TIMES = 12
 MAX_ACTIVE_PER_USER = 10
-MAX_KEPT_PER_USER = 25  # active and paused together: what one select menu can list
+MAX_KEPT_PER_USER = LIST_LIMIT  # active and paused together: what one select menu can list
 
 ReminderKind = Literal["every", "at", "once"]
 ReminderStatus = Literal["active", "paused", "finished"]
