@@ -30,7 +30,7 @@ typecheck: $(SYNCED)
 
 unit: $(SYNCED)
 	$(VENV)/bin/python -m bot content check
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n auto
 
 bench: $(SYNCED)
 	$(VENV)/bin/python -m bench

@@ -182,7 +182,9 @@ class LatchTree(app_commands.CommandTree["LatchBot"]):
 
 
 class LatchBot(commands.Bot):
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, library: ContentLibrary | None = None
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
@@ -200,6 +202,7 @@ class LatchBot(commands.Bot):
         self.version = __version__
         self._db: Database | None = None
         self._content: ContentLibrary | None = None
+        self._loaded_library = library
         self._services: Services | None = None
         self.reminder_dispatcher: ReminderDispatcher | None = None
         self.tip_post_dispatcher: TipPostDispatcher | None = None
@@ -236,7 +239,7 @@ class LatchBot(commands.Bot):
         applied = await database.migrate()
         if applied:
             log.info("database migrated to version %s", applied[-1])
-        self._content = library = load_library(self.settings.content_dir)
+        self._content = library = self._loaded_library or load_library(self.settings.content_dir)
         check_routine(library)  # refuse to start with a /letdown routine naming a tip the library lacks
         self.reminder_dispatcher = ReminderDispatcher(
             database,
@@ -319,5 +322,9 @@ class LatchBot(commands.Bot):
         log.info("shut down cleanly")
 
 
-def create_bot(settings: Settings, *, clock: Clock | None = None) -> LatchBot:
-    return LatchBot(settings, clock=clock)
+def create_bot(
+    settings: Settings, *, clock: Clock | None = None, library: ContentLibrary | None = None
+) -> LatchBot:
+    """The bot. ``library``: content already loaded from ``settings.content_dir`` (the tests share one
+    parsed library across many bots); by default setup_hook loads it."""
+    return LatchBot(settings, clock=clock, library=library)

@@ -13,6 +13,7 @@ import simcord
 
 from bot.app import LatchBot, create_bot
 from bot.config import Settings
+from bot.content.loader import ContentLibrary, load_library
 from bot.ui.replies import OUTCOME
 
 _SETTING_VARIABLES = (
@@ -43,8 +44,16 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'latch.sqlite3'}")
 
 
+@pytest.fixture(scope="session")
+def content_library() -> ContentLibrary:
+    """The shipped content, parsed and validated once for the whole run (every bot shares it)."""
+    return load_library(Settings(_env_file=None).content_dir)
+
+
 @pytest_asyncio.fixture
-async def bot_factory(settings: Settings) -> AsyncIterator[Callable[[], LatchBot]]:
+async def bot_factory(
+    settings: Settings, content_library: ContentLibrary
+) -> AsyncIterator[Callable[[], LatchBot]]:
     """Builds bots on the test's database; closes every database they opened at the end.
 
     SimCord's `restart_bot` swaps generations without calling `close()` (like a crash), so the old
@@ -53,7 +62,7 @@ async def bot_factory(settings: Settings) -> AsyncIterator[Callable[[], LatchBot
     built: list[LatchBot] = []
 
     def build() -> LatchBot:
-        bot = create_bot(settings)
+        bot = create_bot(settings, library=content_library)
         built.append(bot)
         watch_interactions(bot)
         return bot

@@ -303,6 +303,18 @@ def test_token_shape_accepts_a_token_shaped_string() -> None:
         "ODAzNTExMTAyMjQ2Nzg5MTI.ab$def.ghijklmnopqrstuvwxyz012345",
         "A.abcdef.ghijklmnopqrstuvwxyz012345",  # one base64 character cannot be decoded
     ],
+    # Stable names: the fake tokens are random, and parallel workers must collect the same tests.
+    ids=[
+        "two-parts",
+        "not-a-token",
+        "four-parts",
+        "bot-prefix",
+        "trailing-space",
+        "not-digits",
+        "empty-part",
+        "bad-character",
+        "undecodable",
+    ],
 )
 def test_token_shape_rejects_with_a_reason_that_hides_the_token(token: str) -> None:
     reason = validate_token_shape(token)
