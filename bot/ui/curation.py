@@ -16,6 +16,8 @@ from bot.ui.messages import refusal_text
 from bot.ui.text import safe, timestamp
 
 CURATE_COLOUR = discord.Colour(0x5865F2)
+SETTINGS_SAVED = "Settings saved."
+SETTINGS_SHOWN = "This server's settings. Pass any option to change it."
 
 SETTING_LABELS = {
     "review_channel_id": "review channel",

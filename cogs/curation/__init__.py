@@ -22,12 +22,10 @@ from bot.domain.resources import parse_region_code
 from bot.errors import Refusal
 from bot.tip_posts.dispatcher import require_postable
 from bot.ui.checks import require_curator, server_id
-from bot.ui.curation import audit_embed, settings_embed
+from bot.ui.curation import SETTINGS_SAVED, SETTINGS_SHOWN, audit_embed, settings_embed
 from bot.ui.options import TimeZone
 
 MAX_REGION_LENGTH = 60
-SAVED = "Settings saved."
-SHOWN = "This server's settings. Pass any option to change it."
 
 
 class CurateGroup(app_commands.Group):
@@ -78,10 +76,10 @@ async def settings_command(
         changes["allow_invites"] = allow_invites
     if changes:
         _before, current = await curation.update_settings(guild_id, actor_id=interaction.user.id, **changes)
-        heading = SAVED
+        heading = SETTINGS_SAVED
     else:
         current = await curation.settings(guild_id)
-        heading = SHOWN
+        heading = SETTINGS_SHOWN
     await interaction.response.send_message(heading, embed=settings_embed(current), ephemeral=True)
 
 
