@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.app import LatchBot
 from bot.ui.about import about_embed, about_links
+from bot.ui.replies import reply
 
 
 class About(commands.Cog):
@@ -26,9 +27,9 @@ class About(commands.Cog):
         )
         links = about_links(privacy_url)
         if links is None:
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+            await reply(interaction, embed=embed, ephemeral=True)
         else:
-            await interaction.response.send_message(embed=embed, view=links, ephemeral=True)
+            await reply(interaction, embed=embed, view=links, ephemeral=True)
 
 
 async def setup(bot: LatchBot) -> None:

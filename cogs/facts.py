@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.app import LatchBot
 from bot.ui.card_views import autocomplete_choices, browse_embed, browse_view, send_card, send_unknown
+from bot.ui.replies import reply
 
 MAX_TOPIC_LENGTH = 100
 
@@ -28,9 +29,7 @@ class Facts(commands.Cog):
         facts = await self.bot.services.catalog.facts_for(interaction.guild_id)
         if topic is None or not topic.strip():
             cards = list(facts.cards)
-            await interaction.response.send_message(
-                embed=browse_embed(cards), view=browse_view(cards), ephemeral=True
-            )
+            await reply(interaction, embed=browse_embed(cards), view=browse_view(cards), ephemeral=True)
             return
         card = facts.resolve(topic)
         if card is None:

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.app import LatchBot
 from bot.ui.letdown_view import step_embed, step_view
+from bot.ui.replies import reply
 
 
 class Letdown(commands.Cog):
@@ -19,7 +20,7 @@ class Letdown(commands.Cog):
     )
     async def letdown(self, interaction: discord.Interaction[LatchBot]) -> None:
         embed = step_embed(1, library=self.bot.content, now=self.bot.clock.now())
-        await interaction.response.send_message(embed=embed, view=step_view(1), ephemeral=True)
+        await reply(interaction, embed=embed, view=step_view(1), ephemeral=True)
 
 
 async def setup(bot: LatchBot) -> None:

@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.app import LatchBot
 from bot.domain.privacy import EXPORT_FILENAME, export_bytes
 from bot.ui.privacy_views import CONFIRM_TEXT, EXPORT_ABOUT, EXPORT_TEXT, confirm_view, privacy_embed
+from bot.ui.replies import reply
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +35,17 @@ class Privacy(commands.Cog):
     @privacy.command(name="view", description="Everything Latch stores about you, in every server")
     async def view(self, interaction: discord.Interaction[LatchBot]) -> None:
         sections = await self.bot.services.privacy.collect(interaction.user.id)
-        await interaction.response.send_message(embed=privacy_embed(sections), ephemeral=True)
+        await reply(interaction, embed=privacy_embed(sections), ephemeral=True)
 
     @privacy.command(name="export", description="A file with everything Latch stores about you")
     async def export(self, interaction: discord.Interaction[LatchBot]) -> None:
         document = await self.bot.services.privacy.export(interaction.user.id, about=EXPORT_ABOUT)
         attachment = discord.File(io.BytesIO(export_bytes(document)), filename=EXPORT_FILENAME)
-        await interaction.response.send_message(EXPORT_TEXT, file=attachment, ephemeral=True)
+        await reply(interaction, EXPORT_TEXT, file=attachment, ephemeral=True)
 
     @privacy.command(name="delete", description="Erase everything Latch stores about you")
     async def delete(self, interaction: discord.Interaction[LatchBot]) -> None:
-        await interaction.response.send_message(
-            CONFIRM_TEXT, view=confirm_view(interaction.user.id), ephemeral=True
-        )
+        await reply(interaction, CONFIRM_TEXT, view=confirm_view(interaction.user.id), ephemeral=True)
 
     # ------------------------------------------------------------------ servers Latch leaves
 

@@ -39,6 +39,7 @@ from bot.ui.reminder_text import (
     zone_set_text,
 )
 from bot.ui.reminder_views import ReminderListView, apply_action, reminders_embed
+from bot.ui.replies import reply
 
 Deliver = Literal["dm", "channel"]
 ALL = "all"
@@ -79,7 +80,7 @@ class Pump(commands.GroupCog, name="Pump", group_name="pump", group_description=
             kwargs["embed"] = embed
         if view is not None:
             kwargs["view"] = view
-        await interaction.response.send_message(content, **kwargs)
+        await reply(interaction, content, **kwargs)
 
     async def _zone_for(self, interaction: discord.Interaction[LatchBot], chosen: str | None) -> Zone:
         return await self.service.zone_for(interaction.user.id, chosen)

@@ -14,6 +14,7 @@ from bot.app import LatchBot
 from bot.content.models import RESOURCE_TOPICS
 from bot.domain.resources import parse_topic
 from bot.ui.options import region_autocomplete
+from bot.ui.replies import reply
 from bot.ui.resource_views import ResourcePages, ResourcesView
 
 TOPIC_CHOICES = [app_commands.Choice(name=label, value=slug) for slug, label in RESOURCE_TOPICS.items()]
@@ -45,11 +46,9 @@ class Resources(commands.Cog):
         groups = await service.groups(interaction.guild_id, topic=chosen_topic, region=chosen_region)
         pages = ResourcePages(groups, topic=chosen_topic, region=chosen_region)
         if pages.is_empty:
-            await interaction.response.send_message(embed=pages.embed(0), ephemeral=True)
+            await reply(interaction, embed=pages.embed(0), ephemeral=True)
             return
-        await interaction.response.send_message(
-            embed=pages.embed(0), view=ResourcesView(pages), ephemeral=True
-        )
+        await reply(interaction, embed=pages.embed(0), view=ResourcesView(pages), ephemeral=True)
 
 
 async def setup(bot: LatchBot) -> None:

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.app import LatchBot
 from bot.content.search import MAX_QUERY_LENGTH
+from bot.ui.replies import reply
 from bot.ui.search_views import no_results_message, results_embed, results_view
 
 # Longer queries are refused with a message rather than cut off by Discord.
@@ -31,15 +32,13 @@ class Search(commands.Cog):
         service = self.bot.services.search
         hits = await service.search(query, guild_id=interaction.guild_id)
         if hits:
-            await interaction.response.send_message(
-                embed=results_embed(hits), view=results_view(hits), ephemeral=True
-            )
+            await reply(interaction, embed=results_embed(hits), view=results_view(hits), ephemeral=True)
             return
         content, view = no_results_message(service.did_you_mean(query))
         if view is None:
-            await interaction.response.send_message(content, ephemeral=True)
+            await reply(interaction, content, ephemeral=True)
         else:
-            await interaction.response.send_message(content, view=view, ephemeral=True)
+            await reply(interaction, content, view=view, ephemeral=True)
 
 
 async def setup(bot: LatchBot) -> None:

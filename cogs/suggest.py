@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.app import LatchBot
 from bot.domain.suggestions import TipDraft, credit_name
 from bot.errors import Refusal
+from bot.ui.replies import reply
 from bot.ui.suggestion_views import SuggestModal, review_embed, review_view, thanks_text
 
 
@@ -67,7 +68,7 @@ class Suggest(commands.Cog):
             raise Refusal("suggest.not_posted") from None
         await service.posted_for_review(suggestion.id, channel.id, message.id)
         left = await service.left_today(guild_id, interaction.user.id)
-        await interaction.response.send_message(thanks_text(left), ephemeral=True)
+        await reply(interaction, thanks_text(left), ephemeral=True)
 
 
 async def setup(bot: LatchBot) -> None:

@@ -24,6 +24,7 @@ from bot.errors import Refusal
 from bot.limits import LIST_LIMIT
 from bot.services import services_of
 from bot.ui.cards import EMBED_FIELD_VALUE_LIMIT, FACT_COLOUR, card_embed, crisis_text
+from bot.ui.replies import edit, reply
 from bot.ui.text import clip_typed, escape_mentions
 from bot.ui.views import run_component
 
@@ -95,7 +96,7 @@ async def card_message(
 async def send_card(interaction: discord.Interaction[Any], card: Card) -> None:
     """Answer with the card, privately, with its buttons."""
     embed, view = await card_message(interaction, card)
-    await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+    await reply(interaction, embed=embed, view=view, ephemeral=True)
 
 
 def autocomplete_choices(index: CardIndex, typed: str) -> list[app_commands.Choice[str]]:
@@ -106,7 +107,7 @@ def autocomplete_choices(index: CardIndex, typed: str) -> list[app_commands.Choi
 async def edit_to_card(interaction: discord.Interaction[Any], card: Card) -> None:
     """Replace the card a button was pressed on with another one (Another tip)."""
     embed, view = await card_message(interaction, card)
-    await interaction.response.edit_message(embed=embed, view=view)
+    await edit(interaction, embed=embed, view=view)
 
 
 def unknown_card_text(typed: str, suggestions: Sequence[Card]) -> str:
@@ -129,8 +130,8 @@ def suggestions_view(suggestions: Sequence[Card]) -> discord.ui.View:
 async def send_unknown(
     interaction: discord.Interaction[Any], typed: str, suggestions: Sequence[Card]
 ) -> None:
-    await interaction.response.send_message(
-        unknown_card_text(typed, suggestions), view=suggestions_view(suggestions), ephemeral=True
+    await reply(
+        interaction, unknown_card_text(typed, suggestions), view=suggestions_view(suggestions), ephemeral=True
     )
 
 
@@ -269,8 +270,9 @@ class ShareButton(
         library = _library(interaction)
         embed = render_card(card, library, await reader_region(interaction))
         await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
-        await interaction.response.edit_message(view=card_view(card, library, in_server=True, shared=True))
-        await interaction.followup.send(
+        await edit(interaction, view=card_view(card, library, in_server=True, shared=True))
+        await reply(
+            interaction,
             f"Shared in <#{interaction.channel_id}>. Your name is not shown on the shared card.",
             ephemeral=True,
         )

@@ -28,6 +28,7 @@ from bot.domain.letdown import (
 )
 from bot.services import services_of
 from bot.ui.cards import DISCLAIMER, TIP_COLOUR
+from bot.ui.replies import edit
 from bot.ui.text import escape_mentions
 from bot.ui.views import LatchView, run_component
 
@@ -135,10 +136,10 @@ class LetdownButton(
         services = services_of(interaction.client)
         target = move(self.step, self.action)
         if target is None:
-            await interaction.response.edit_message(content=None, embed=closing_embed(), view=None)
+            await edit(interaction, content=None, embed=closing_embed(), view=None)
             return
         embed = step_embed(target, library=services.catalog.library, now=services.clock.now())
-        await interaction.response.edit_message(content=None, embed=embed, view=step_view(target))
+        await edit(interaction, content=None, embed=embed, view=step_view(target))
 
 
 def step_view(number: int, routine: Sequence[LetdownStep] = ROUTINE) -> LatchView:

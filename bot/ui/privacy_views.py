@@ -18,6 +18,7 @@ from bot.domain.reminders.model import rule_from_json
 from bot.errors import Refusal
 from bot.services import services_of
 from bot.ui.reminder_text import describe
+from bot.ui.replies import edit
 from bot.ui.text import clip_typed
 from bot.ui.views import run_component
 
@@ -199,10 +200,10 @@ class ConfirmEraseButton(
     async def _press(self, interaction: discord.Interaction[Any]) -> None:
         _check_owner(interaction, self.user_id)
         if self.action == "keep":
-            await interaction.response.edit_message(content=KEPT_TEXT, embed=None, view=None)
+            await edit(interaction, content=KEPT_TEXT, embed=None, view=None)
             return
         counts = await services_of(interaction.client).privacy.erase_member(self.user_id)
-        await interaction.response.edit_message(content=erase_summary(counts), embed=None, view=None)
+        await edit(interaction, content=erase_summary(counts), embed=None, view=None)
 
 
 def confirm_view(user_id: int) -> discord.ui.View:

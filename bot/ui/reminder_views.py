@@ -43,6 +43,7 @@ from bot.ui.reminder_text import (
     snoozed_text,
     status_text,
 )
+from bot.ui.replies import edit, reply
 from bot.ui.text import escape_mentions
 from bot.ui.views import LatchView, run_component
 
@@ -182,7 +183,7 @@ class ReminderButton(
             text = skipped_text(await service.skip(reminder, self.next_fire_at))
         else:
             text = paused_by_button_text(await service.pause(reminder))
-        await interaction.response.send_message(text, ephemeral=True)
+        await reply(interaction, text, ephemeral=True)
 
 
 # ------------------------------------------------------------------ /pump list
@@ -261,11 +262,10 @@ class ReminderListView(LatchView):
             text = await apply_action(interaction, action, reminder)
             reminders = await service.mine(interaction.user.id)
             if not reminders:
-                await interaction.response.edit_message(
-                    content=f"{text}\n\n{NO_REMINDERS}", embed=None, view=None
-                )
+                await edit(interaction, content=f"{text}\n\n{NO_REMINDERS}", embed=None, view=None)
                 return
-            await interaction.response.edit_message(
+            await edit(
+                interaction,
                 content=text,
                 embed=reminders_embed(reminders),
                 view=ReminderListView(self.owner_id, reminders),

@@ -92,12 +92,72 @@ def interaction_outcome(error: BaseException | None) -> Outcome:
     return "user_error" if expected_error_message(error) is not None else "error"
 
 
+# Discord's limits on a message (DESIGN.md §7).
+CONTENT_LIMIT = 2000
+EMBED_LIMITS = {"title": 256, "description": 4096, "field_name": 256, "field_value": 1024, "footer": 2048}
+EMBED_TOTAL = 6000
+EMBED_FIELDS = 25
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """``embed`` within Discord's limits: each part cut to its own, then the whole to 6,000 characters
+    (the description first, then the last fields)."""
+    if embed.title:
+        embed.title = _cut(embed.title, EMBED_LIMITS["title"])
+    if embed.description:
+        embed.description = _cut(embed.description, EMBED_LIMITS["description"])
+    fields = embed.fields[:EMBED_FIELDS]
+    embed.clear_fields()
+    for field in fields:
+        embed.add_field(
+            name=_cut(field.name or "\u200b", EMBED_LIMITS["field_name"]),
+            value=_cut(field.value or "\u200b", EMBED_LIMITS["field_value"]),
+            inline=bool(field.inline),
+        )
+    if embed.footer.text:
+        embed.set_footer(text=_cut(embed.footer.text, EMBED_LIMITS["footer"]), icon_url=embed.footer.icon_url)
+    excess = len(embed) - EMBED_TOTAL
+    if excess > 0 and embed.description:
+        embed.description = _cut(embed.description, max(len(embed.description) - excess - 1, 1))
+    while len(embed) > EMBED_TOTAL and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    return embed
+
+
+def _fitted(changes: dict[str, Any]) -> dict[str, Any]:
+    content = changes.get("content")
+    if isinstance(content, str):
+        changes["content"] = _cut(content, CONTENT_LIMIT)
+    embed = changes.get("embed")
+    if isinstance(embed, discord.Embed):
+        changes["embed"] = fit_embed(embed)
+    return changes
+
+
+async def reply(interaction: discord.Interaction[Any], content: str | None = None, **options: Any) -> None:
+    """Answer the interaction (or follow up once it is answered), within Discord's limits.
+
+    Every reply of Latch's goes through here or `edit`, so none can be refused for its size.
+    """
+    fitted = _fitted({"content": content, **options})
+    if interaction.response.is_done():
+        await interaction.followup.send(**fitted)
+    else:
+        await interaction.response.send_message(**fitted)
+
+
+async def edit(interaction: discord.Interaction[Any], **changes: Any) -> None:
+    """Edit the message a component was used on, within Discord's limits (what is not passed stays)."""
+    await interaction.response.edit_message(**_fitted(changes))
+
+
 async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> None:
     """Answer the interaction whatever state it is in: fresh, deferred or already answered."""
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True)
-    else:
-        await interaction.response.send_message(text, ephemeral=True)
+    await reply(interaction, text, ephemeral=True)
 
 
 async def _tell(interaction: discord.Interaction[Any], message: str, *, where: str) -> None:

@@ -24,6 +24,7 @@ from bot.domain.resources import (
 )
 from bot.ui.cards import DISCLAIMER, EMBED_FIELD_VALUE_LIMIT
 from bot.ui.curation import CURATE_COLOUR
+from bot.ui.replies import edit
 from bot.ui.text import escape_mentions, joined, safe
 from bot.ui.views import LatchView
 
@@ -201,7 +202,7 @@ class ResourcesView(LatchView):
     async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
         self.index = max(0, min(len(self.pages) - 1, self.index + step))
         self._build()
-        await interaction.response.edit_message(embed=self.pages.embed(self.index), view=self)
+        await edit(interaction, embed=self.pages.embed(self.index), view=self)
 
     async def _previous(self, interaction: discord.Interaction[Any]) -> None:
         await self._turn(interaction, -1)

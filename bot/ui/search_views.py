@@ -20,6 +20,7 @@ from bot.errors import Refusal
 from bot.services import services_of
 from bot.ui.card_views import send_card
 from bot.ui.messages import SEARCH_EXAMPLE
+from bot.ui.replies import reply
 from bot.ui.text import clip, escape_mentions, safe
 from bot.ui.views import LatchView, run_component
 
@@ -90,18 +91,24 @@ class OpenResultSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
             elif kind == "resource":
                 resource = services.resources.library_resource(ref)
                 if resource is not None:
-                    await interaction.response.send_message(
-                        embed=resource_embed(resource), view=link_view(resource.url), ephemeral=True
+                    await reply(
+                        interaction,
+                        embed=resource_embed(resource),
+                        view=link_view(resource.url),
+                        ephemeral=True,
                     )
                     return
                 if interaction.guild_id is not None:
                     own = await services.curation.resource_by_search_ref(interaction.guild_id, ref)
                     if own is not None:
-                        await interaction.response.send_message(
-                            embed=server_resource_embed(own), view=link_view(own.url), ephemeral=True
+                        await reply(
+                            interaction,
+                            embed=server_resource_embed(own),
+                            view=link_view(own.url),
+                            ephemeral=True,
                         )
                         return
-        await interaction.response.send_message(NOT_AVAILABLE, ephemeral=True)
+        await reply(interaction, NOT_AVAILABLE, ephemeral=True)
 
 
 def results_view(hits: Sequence[SearchHit]) -> LatchView:

@@ -18,6 +18,7 @@ from bot.domain.suggestions import BODY_MAX, SOURCE_MAX, TITLE_MAX, TipDraft, ch
 from bot.services import services_of
 from bot.ui.checks import require_curator, server_id
 from bot.ui.curation import CURATE_COLOUR
+from bot.ui.replies import edit
 from bot.ui.text import counted, safe
 from bot.ui.views import LatchModal, LatchView, run_component
 
@@ -168,7 +169,7 @@ class TipListPageButton(
         await require_curator(interaction)
         tips = await services_of(interaction.client).curation.tips(server_id(interaction))
         embed, page = tip_list_embed(tips, self.page)
-        await interaction.response.edit_message(embed=embed, view=tip_list_view(len(tips), page))
+        await edit(interaction, embed=embed, view=tip_list_view(len(tips), page))
 
 
 SERVER_TIP_COMPONENTS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (TipListPageButton,)

@@ -29,6 +29,7 @@ from bot.services import services_of
 from bot.ui.checks import require_curator, server_id
 from bot.ui.curation import CURATE_COLOUR
 from bot.ui.messages import refusal_text
+from bot.ui.replies import edit, reply
 from bot.ui.server_tip_views import input_value, tip_inputs
 from bot.ui.text import safe
 from bot.ui.views import LatchModal, run_component
@@ -179,13 +180,13 @@ async def _already_decided(interaction: discord.Interaction[Any], suggestion: Su
     refusal = AlreadyDecided(suggestion)
     if suggestion is None or interaction.message is None or interaction.response.is_done():
         raise refusal
-    await interaction.response.edit_message(embed=review_embed(suggestion), view=None)
-    await interaction.followup.send(refusal_text(refusal), ephemeral=True)
+    await edit(interaction, embed=review_embed(suggestion), view=None)
+    await reply(interaction, refusal_text(refusal), ephemeral=True)
 
 
 async def _show_decision(interaction: discord.Interaction[Any], suggestion: Suggestion) -> None:
     """Edit the review message to show the outcome, without buttons, then tell the member."""
-    await interaction.response.edit_message(embed=review_embed(suggestion), view=None)
+    await edit(interaction, embed=review_embed(suggestion), view=None)
     await notify_suggester(
         interaction.client, suggestion, guild_name=interaction.guild.name if interaction.guild else None
     )

@@ -24,6 +24,7 @@ from bot.tip_posts.dispatcher import require_postable
 from bot.ui.checks import require_curator, server_id
 from bot.ui.curation import SETTINGS_SAVED, SETTINGS_SHOWN, audit_embed, settings_embed
 from bot.ui.options import TimeZone
+from bot.ui.replies import reply
 
 MAX_REGION_LENGTH = 60
 
@@ -80,13 +81,13 @@ async def settings_command(
     else:
         current = await curation.settings(guild_id)
         heading = SETTINGS_SHOWN
-    await interaction.response.send_message(heading, embed=settings_embed(current), ephemeral=True)
+    await reply(interaction, heading, embed=settings_embed(current), ephemeral=True)
 
 
 @app_commands.command(name="audit", description="The last 25 changes moderators made in this server")
 async def audit_command(interaction: discord.Interaction[LatchBot]) -> None:
     entries = await interaction.client.services.curation.audit(server_id(interaction))
-    await interaction.response.send_message(embed=audit_embed(entries), ephemeral=True)
+    await reply(interaction, embed=audit_embed(entries), ephemeral=True)
 
 
 async def setup(bot: LatchBot) -> None:

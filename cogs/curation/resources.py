@@ -17,6 +17,7 @@ from bot.domain.urls import check_url
 from bot.errors import Refusal
 from bot.ui.checks import server_id
 from bot.ui.options import MAX_CHOICES, region_autocomplete
+from bot.ui.replies import reply
 from bot.ui.resource_views import (
     added_embed,
     removed_resource_text,
@@ -75,7 +76,7 @@ async def add_command(
         region=chosen_region,
         actor_id=interaction.user.id,
     )
-    await interaction.response.send_message(embed=added_embed(added, checked.display_host), ephemeral=True)
+    await reply(interaction, embed=added_embed(added, checked.display_host), ephemeral=True)
 
 
 @resource_group.command(name="remove", description="Remove one of this server's resources")
@@ -86,7 +87,7 @@ async def remove_command(
     removed = await interaction.client.services.curation.remove_resource(
         server_id(interaction), _resource_id(resource), actor_id=interaction.user.id
     )
-    await interaction.response.send_message(removed_resource_text(removed), ephemeral=True)
+    await reply(interaction, removed_resource_text(removed), ephemeral=True)
 
 
 @remove_command.autocomplete("resource")
@@ -105,8 +106,8 @@ async def _resource_autocomplete(
 @resource_group.command(name="list", description="This server's own resources, with their numbers")
 async def list_command(interaction: discord.Interaction[LatchBot]) -> None:
     resources = await interaction.client.services.curation.resources(server_id(interaction))
-    await interaction.response.send_message(
-        embed=server_resources_embed(resources, MAX_RESOURCES_PER_SERVER), ephemeral=True
+    await reply(
+        interaction, embed=server_resources_embed(resources, MAX_RESOURCES_PER_SERVER), ephemeral=True
     )
 
 

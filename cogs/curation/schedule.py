@@ -20,6 +20,7 @@ from bot.metrics import SCHEDULED_POSTS
 from bot.tip_posts.dispatcher import require_postable
 from bot.ui.checks import server_id
 from bot.ui.options import TimeZone
+from bot.ui.replies import reply
 from bot.ui.tip_post import posted_text, schedule_embed, scheduled_text, turned_off_text
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -75,7 +76,7 @@ async def schedule_set(
     schedule = await services.tip_posts.set(
         guild_id, channel_id=channel.id, rule=rule, source=source, actor_id=interaction.user.id
     )
-    await interaction.response.send_message(scheduled_text(schedule), ephemeral=True)
+    await reply(interaction, scheduled_text(schedule), ephemeral=True)
 
 
 @schedule_group.command(name="off", description="Stop the scheduled tip posts")
@@ -83,7 +84,7 @@ async def schedule_off(interaction: discord.Interaction[LatchBot]) -> None:
     removed = await interaction.client.services.tip_posts.off(
         server_id(interaction), actor_id=interaction.user.id
     )
-    await interaction.response.send_message(turned_off_text(removed), ephemeral=True)
+    await reply(interaction, turned_off_text(removed), ephemeral=True)
 
 
 @schedule_group.command(name="show", description="When and where tips are posted, and any problem")
@@ -95,7 +96,7 @@ async def schedule_show(interaction: discord.Interaction[LatchBot]) -> None:
     if schedule is not None:
         pool_size, posted = await service.rotation(guild_id, schedule.source)
     embed = schedule_embed(schedule, pool_size=pool_size, posted_in_cycle=posted)
-    await interaction.response.send_message(embed=embed, ephemeral=True)
+    await reply(interaction, embed=embed, ephemeral=True)
 
 
 @app_commands.command(name="post-now", description="Post the next tip of the rotation now")
@@ -122,7 +123,7 @@ async def post_now(
         raise RuntimeError("the tip-post dispatcher starts in setup_hook")
     card = await dispatcher.post_tip(guild_id, target, source, posted_by=interaction.user.id)
     SCHEDULED_POSTS.labels(outcome="posted").inc()
-    await interaction.response.send_message(posted_text(card.title, target.mention), ephemeral=True)
+    await reply(interaction, posted_text(card.title, target.mention), ephemeral=True)
 
 
 async def register(bot: LatchBot, curate: app_commands.Group) -> None:

@@ -20,6 +20,7 @@ from bot.services import services_of
 from bot.ui.card_views import card_message
 from bot.ui.checks import server_id
 from bot.ui.options import MAX_CHOICES
+from bot.ui.replies import reply
 from bot.ui.server_tip_views import (
     TipModal,
     added_text,
@@ -51,7 +52,7 @@ async def _tip_choices(
 
 async def _answer_with_card(interaction: discord.Interaction[Any], heading: str, tip: ServerTip) -> None:
     embed, _view = await card_message(interaction, server_tip_card(tip))
-    await interaction.response.send_message(heading, embed=embed, ephemeral=True)
+    await reply(interaction, heading, embed=embed, ephemeral=True)
 
 
 tip_group = app_commands.Group(name="tip", description="This server's own tips: add, edit, remove, list")
@@ -100,7 +101,7 @@ async def tip_remove(
     curation = interaction.client.services.curation
     found = await curation.tip(server_id(interaction), tip)
     removed = await curation.remove_tip(found.guild_id, found.id, actor_id=interaction.user.id)
-    await interaction.response.send_message(removed_text(removed), ephemeral=True)
+    await reply(interaction, removed_text(removed), ephemeral=True)
 
 
 @tip_group.command(name="list", description="This server's own tips, 10 per page")
@@ -109,9 +110,9 @@ async def tip_list(interaction: discord.Interaction[LatchBot]) -> None:
     embed, page = tip_list_embed(tips, 0)
     view = tip_list_view(len(tips), page)
     if view is None:
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await reply(interaction, embed=embed, ephemeral=True)
     else:
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        await reply(interaction, embed=embed, view=view, ephemeral=True)
 
 
 tip_edit.autocomplete("tip")(_tip_choices)
@@ -122,7 +123,7 @@ tip_remove.autocomplete("tip")(_tip_choices)
 async def suggestions_command(interaction: discord.Interaction[LatchBot]) -> None:
     guild_id = server_id(interaction)
     pending = await interaction.client.services.suggestions.pending(guild_id)
-    await interaction.response.send_message(embed=pending_embed(guild_id, pending), ephemeral=True)
+    await reply(interaction, embed=pending_embed(guild_id, pending), ephemeral=True)
 
 
 async def register(bot: LatchBot, curate: app_commands.Group) -> None:
