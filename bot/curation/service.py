@@ -83,6 +83,9 @@ class CurationService:
             raise Refusal("tip.unknown", typed=Typed(typed.strip()))
         return found
 
+    async def tip_numbered(self, guild_id: int, tip_id: int) -> ServerTip | None:
+        return await self.server_tips.get(guild_id, tip_id)
+
     async def add_tip(self, guild_id: int, draft: TipDraft, *, actor_id: int) -> ServerTip:
         return await self.server_tips.add(guild_id, draft, actor_id=actor_id, now=self.clock.now())
 

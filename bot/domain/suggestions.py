@@ -34,7 +34,7 @@ SERVER_TIP_PREFIX = "server-tip-"
 _BLANK_LINES = re.compile(r"\n{3,}")
 _TIP_NUMBER = re.compile(r"^\s*(?:#|server-tip-)?\s*(\d{1,18})\s*$", re.IGNORECASE)
 # Characters that could format, mention or link a name: kept out of a credit line.
-_NAME_NOISE = re.compile(r"[`*_~|>\\<@#:\[\]()]")
+_NAME_NOISE = re.compile(r"[`*_~|>\\<@#:]")
 
 
 class InvalidTip(Refusal):

@@ -46,7 +46,16 @@ class SuggestionService:
     async def create(
         self, guild_id: int, user_id: int, draft: TipDraft, *, credit_name: str | None
     ) -> Suggestion:
-        """Store a pending suggestion (LimitReached, and nothing stored, past the limit)."""
+        """Store a pending suggestion (LimitReached, and nothing stored, past the limit).
+
+        A tip the server already has, or one waiting for review under the same title, is refused:
+        otherwise a double submission would be reviewed, and approved, twice.
+        """
+        title = draft.title.casefold()
+        taken = [tip.title for tip in await self.curation.tips(guild_id)]
+        taken += [pending.title for pending in await self.repository.pending(guild_id)]
+        if any(existing.casefold() == title for existing in taken):
+            raise Refusal("suggest.duplicate")
         return await self.repository.create(
             guild_id, user_id, draft, credit_name=credit_name, now=self.clock.now()
         )

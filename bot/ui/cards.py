@@ -11,7 +11,7 @@ from bot.catalog.service import ServerTipCard
 from bot.content.crisis import CrisisSelection, select_crisis_lines
 from bot.content.models import Card, ContactNumber, Resource, Source
 from bot.domain.resources import region_label
-from bot.ui.text import escape_mentions, safe
+from bot.ui.text import escape_mentions, member_markdown
 
 # Discord embed limits (DESIGN.md §7).
 EMBED_TITLE_LIMIT = 256
@@ -119,7 +119,7 @@ def card_embed(card: Card, *, crisis_lines: str | None) -> discord.Embed:
     from_server = isinstance(card, ServerTipCard)
     embed = discord.Embed(
         title=escape_mentions(card.title),
-        description=safe(card.body) if from_server else escape_mentions(card.body),
+        description=member_markdown(card.body) if from_server else escape_mentions(card.body),
         colour=FACT_COLOUR if card.kind == "fact" else TIP_COLOUR,
     )
     sources = server_tip_sources(card) if isinstance(card, ServerTipCard) else card.sources

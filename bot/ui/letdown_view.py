@@ -77,9 +77,7 @@ def step_embed(
         description=step.instruction,
         colour=TIP_COLOUR,
     )
-    embed.add_field(
-        name=TIME_FIELD, value=f"{_minutes(step).capitalize()}, ending <t:{ends}:R>", inline=False
-    )
+    embed.add_field(name=TIME_FIELD, value=f"{_minutes(step).capitalize()}, until <t:{ends}:t>", inline=False)
     embed.add_field(
         name=TIPS_FIELD, value="\n".join(_tip_line(tip_id, library) for tip_id in step.tips), inline=False
     )

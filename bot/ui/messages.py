@@ -163,6 +163,10 @@ MESSAGES: dict[str, str] = {
         "You've suggested {limit} tips here in the last 24 hours, the most there can be. "
         "You can suggest another {again_at}."
     ),
+    "suggest.duplicate": (
+        "This server already has a tip with that title, or one waiting for the moderators. "
+        "Nothing was saved; give yours a title of its own if it is a different tip."
+    ),
     "suggestion.gone": "That suggestion no longer exists.",
     "suggestion.already_decided": "Another moderator already {status} this suggestion.",
     # ---------------------------------------------------------------- curation

@@ -19,7 +19,7 @@ from bot.errors import Refusal
 from bot.services import services_of
 from bot.ui.reminder_text import describe
 from bot.ui.replies import edit
-from bot.ui.text import clip_typed
+from bot.ui.text import clip_typed, counted
 from bot.ui.views import run_component
 
 PRIVACY_COLOUR = discord.Colour(0x4F7CAC)
@@ -42,16 +42,22 @@ EXPORT_TEXT = (
 )
 NOTHING_ERASED = "Latch had nothing stored about you. Nothing was erased."
 
-# What /privacy delete names each kind of row it touched (plural).
-ERASED_LABELS = {
-    "reminder_deliveries": "reminder delivery records",
-    "reminders": "reminders",
-    "pump_settings": "reminder settings (time zone, last session)",
-    "suggestions": "suggestions (kept, without your name)",
-    "suggestions_reviewed": "suggestions you reviewed (kept, without your name)",
-    "tip_credits": "credits on server tips (removed)",
-    "server_tips": "server tips you added (kept, without your name)",
-    "audit_entries": "audit entries (kept, without your name)",
+# What /privacy delete names each kind of row it touched: (one, several).
+ERASED_LABELS: dict[str, tuple[str, str]] = {
+    "reminder_deliveries": ("reminder delivery record", "reminder delivery records"),
+    "reminders": ("reminder", "reminders"),
+    "pump_settings": ("set of reminder settings (time zone, last session)", "sets of reminder settings"),
+    "suggestions": ("suggestion (kept, without your name)", "suggestions (kept, without your name)"),
+    "suggestions_reviewed": (
+        "suggestion you reviewed (kept, without your name)",
+        "suggestions you reviewed (kept, without your name)",
+    ),
+    "tip_credits": ("credit on a server tip (removed)", "credits on server tips (removed)"),
+    "server_tips": (
+        "server tip you added (kept, without your name)",
+        "server tips you added (kept, without your name)",
+    ),
+    "audit_entries": ("audit entry (kept, without your name)", "audit entries (kept, without your name)"),
 }
 
 MAX_LISTED = 10
@@ -61,7 +67,9 @@ FIELD_LIMIT = 1024
 
 def erase_summary(counts: Mapping[str, int]) -> str:
     """One sentence per kind of row that was touched, from ``counts`` (kind → rows)."""
-    parts = [f"{count} {ERASED_LABELS.get(kind, kind)}" for kind, count in counts.items() if count]
+    parts = [
+        counted(count, *ERASED_LABELS.get(kind, (kind, kind))) for kind, count in counts.items() if count
+    ]
     if not parts:
         return NOTHING_ERASED
     return "Erased: " + "; ".join(parts) + "."

@@ -6,7 +6,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.domain.reminders.model import AtRule, OnceRule, QuietHours, Reminder, Rule
-from bot.ui.text import counted, format_duration, when_text
+from bot.ui.text import counted, format_duration, timestamp, when_text
 
 TITLE = "Time to pump"
 LATE_TITLE = "Time to pump (late)"
@@ -53,6 +53,13 @@ def describe(rule: Rule, zone: str) -> str:
     return " · ".join(parts)
 
 
+def zoned_when(instant: datetime, zone: str) -> str:
+    """ "07:00 in America/New_York (your <t:…:t>, <t:…:R>)": the reminder's own wall time, and the
+    reader's (Discord shows a timestamp in each reader's zone)."""
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{_hhmm(local.time())} in {zone} (your {timestamp(instant, 't')}, {timestamp(instant, 'R')})"
+
+
 def late_text(scheduled_for: datetime) -> str:
     return f"This was due at <t:{int(scheduled_for.timestamp())}:t>; Latch was offline, so it comes late."
 
@@ -78,7 +85,7 @@ def reminder_line(reminder: Reminder) -> str:
     parts = [status_text(reminder)]
     if reminder.status == "active":
         if reminder.next_fire_at is not None:
-            parts.append(f"next {when_text(reminder.next_fire_at)}")
+            parts.append(f"next {zoned_when(reminder.next_fire_at, reminder.timezone)}")
         if reminder.snoozed_until is not None:
             parts.append(f"snoozed until {when_text(reminder.snoozed_until)}")
     if reminder.channel_id is not None:
@@ -93,7 +100,7 @@ def created_text(reminder: Reminder, *, zone_defaulted: bool) -> str:
     where = f" in <#{reminder.channel_id}>" if reminder.channel_id is not None else " by DM"
     lines = [f"Reminder #{reminder.id} set: {describe(reminder.rule, reminder.timezone)}."]
     if reminder.next_fire_at is not None:
-        lines.append(f"Next{where}: {when_text(reminder.next_fire_at)}.")
+        lines.append(f"Next{where}: {zoned_when(reminder.next_fire_at, reminder.timezone)}.")
     if zone_defaulted:
         lines.append(UTC_NOTE)
     return "\n".join(lines)
@@ -106,7 +113,7 @@ def paused_text(reminder: Reminder, paused: bool) -> str:
 def resumed_text(reminder: Reminder, upcoming: datetime | None) -> str:
     if upcoming is None:
         return f"#{reminder.id} had no time left to fire, so it is finished."
-    return f"Resumed #{reminder.id}. Next: {when_text(upcoming)}."
+    return f"Resumed #{reminder.id}. Next: {zoned_when(upcoming, reminder.timezone)}."
 
 
 def not_paused_text(reminder: Reminder) -> str:

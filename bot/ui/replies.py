@@ -160,17 +160,27 @@ async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> No
     await reply(interaction, text, ephemeral=True)
 
 
-async def _tell(interaction: discord.Interaction[Any], message: str, *, where: str) -> None:
+async def _tell(
+    interaction: discord.Interaction[Any], message: str, *, where: str, view: discord.ui.View | None = None
+) -> None:
     try:
-        await send_ephemeral(interaction, message)
+        if view is None:
+            await send_ephemeral(interaction, message)
+        else:
+            await reply(interaction, message, view=view, ephemeral=True)
     except discord.HTTPException:
         log.warning("could not tell the user about an error in %s (interaction %s)", where, interaction.id)
 
 
 async def answer_expected_error(
-    interaction: discord.Interaction[Any], error: BaseException, *, where: str
+    interaction: discord.Interaction[Any],
+    error: BaseException,
+    *,
+    where: str,
+    view: discord.ui.View | None = None,
 ) -> bool:
-    """Answer an expected error (bad input, a missing permission…) with its text, ephemerally.
+    """Answer an expected error (bad input, a missing permission…) with its text, ephemerally, with
+    ``view`` under it (e.g. a button to edit a refused form again).
 
     This is an ordinary reply, not a failure: the caller returns normally afterwards. Returns False,
     and answers nothing, when ``error`` is a bug; the caller lets it go on to `report_error`.
@@ -179,7 +189,7 @@ async def answer_expected_error(
     if message is None or interaction.type is discord.InteractionType.autocomplete:
         return False
     interaction.extras[OUTCOME] = "user_error"
-    await _tell(interaction, message, where=where)
+    await _tell(interaction, message, where=where, view=view)
     return True
 
 

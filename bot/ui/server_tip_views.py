@@ -19,7 +19,7 @@ from bot.services import services_of
 from bot.ui.checks import require_curator, server_id
 from bot.ui.curation import CURATE_COLOUR
 from bot.ui.replies import edit
-from bot.ui.text import counted, safe
+from bot.ui.text import counted, member_markdown, safe
 from bot.ui.views import LatchModal, LatchView, run_component
 
 PAGE_SIZE = 10
@@ -72,6 +72,22 @@ def input_value(label: discord.ui.Label[Any]) -> str:
     return component.value if isinstance(component, discord.ui.TextInput) else ""
 
 
+Typed = tuple[str, str, str]  # title, tip, source as typed into a form
+
+
+def typed_values(inputs: list[discord.ui.Label[Any]]) -> Typed:
+    """What the form's inputs hold: the typed text, or the text it was opened with."""
+    values: list[str] = []
+    for label in inputs:
+        component = label.component
+        if isinstance(component, discord.ui.TextInput):
+            values.append(component.value or component.default or "")
+        else:
+            values.append("")
+    title, body, source = values
+    return title, body, source
+
+
 OnTip = Callable[[discord.Interaction[Any], TipDraft], Awaitable[None]]
 
 
@@ -79,18 +95,30 @@ class TipModal(LatchModal):
     """Add or edit a server tip. ``on_tip`` runs with the checked draft."""
 
     def __init__(
-        self, modal_title: str, *, allow_invites: bool, on_tip: OnTip, tip: ServerTip | None = None
+        self,
+        modal_title: str,
+        *,
+        allow_invites: bool,
+        on_tip: OnTip,
+        tip: ServerTip | None = None,
+        typed: Typed | None = None,
     ) -> None:
         super().__init__(title=modal_title, timeout=15 * 60)
+        self.modal_title = modal_title
         self.allow_invites = allow_invites
         self.on_tip = on_tip
-        self.inputs = tip_inputs(
-            title=tip.title if tip else None,
-            body=tip.body if tip else None,
-            source=tip.source_url if tip else None,
-        )
+        title, body, source = typed or ((tip.title, tip.body, tip.source_url or "") if tip else ("", "", ""))
+        self.inputs = tip_inputs(title=title or None, body=body or None, source=source or None)
         for label in self.inputs:
             self.add_item(label)
+
+    def reopened(self) -> TipModal:
+        return TipModal(
+            self.modal_title,
+            allow_invites=self.allow_invites,
+            on_tip=self.on_tip,
+            typed=typed_values(self.inputs),
+        )
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         title, body, source = (input_value(label) for label in self.inputs)
@@ -108,7 +136,8 @@ def page_count(total: int) -> int:
 def tip_line(tip: ServerTip) -> str:
     source = f" · source: {display_link(tip.source_url)}" if tip.source_url else ""
     credit = f" · suggested by {safe(tip.credit_name, 40)}" if tip.credit_name else ""
-    return f"**#{tip.id} · {safe(tip.title, 100)}**\n{safe(summary_of(tip.body), 110)}{source}{credit}"
+    summary = member_markdown(summary_of(tip.body), 110)
+    return f"**#{tip.id} · {safe(tip.title, 100)}**\n{summary}{source}{credit}"
 
 
 def tip_list_embed(tips: Sequence[ServerTip], page: int) -> tuple[discord.Embed, int]:

@@ -16,6 +16,7 @@ from typing import Any, Self
 import discord
 
 from bot.catalog.service import display_link
+from bot.domain.curation import ServerTip
 from bot.domain.suggestions import (
     REASON_MAX,
     AlreadyDecided,
@@ -30,8 +31,8 @@ from bot.ui.checks import require_curator, server_id
 from bot.ui.curation import CURATE_COLOUR
 from bot.ui.messages import refusal_text
 from bot.ui.replies import edit, reply
-from bot.ui.server_tip_views import input_value, tip_inputs
-from bot.ui.text import safe
+from bot.ui.server_tip_views import Typed, input_value, tip_inputs, typed_values
+from bot.ui.text import member_markdown, safe
 from bot.ui.views import LatchModal, run_component
 
 log = logging.getLogger("latch.suggestions")
@@ -67,20 +68,36 @@ OnSuggest = Callable[[discord.Interaction[Any], TipDraft, bool], Awaitable[None]
 class SuggestModal(LatchModal):
     """/suggest: title, tip, optional source, and whether to be credited by name."""
 
-    def __init__(self, *, allow_invites: bool, on_suggest: OnSuggest) -> None:
+    def __init__(
+        self,
+        *,
+        allow_invites: bool,
+        on_suggest: OnSuggest,
+        typed: Typed | None = None,
+        credit: bool = False,
+    ) -> None:
         super().__init__(title="Suggest a tip to the moderators", timeout=15 * 60)
         self.allow_invites = allow_invites
         self.on_suggest = on_suggest
-        self.inputs = tip_inputs()
+        title, body, source = typed or ("", "", "")
+        self.inputs = tip_inputs(title=title or None, body=body or None, source=source or None)
         for label in self.inputs:
             self.add_item(label)
-        self.credit = discord.ui.Checkbox[Any](custom_id=CREDIT_FIELD)
+        self.credit = discord.ui.Checkbox[Any](custom_id=CREDIT_FIELD, default=credit)
         self.add_item(
             discord.ui.Label(
                 text="Credit me by name",
                 description="If the tip is approved, show your server name with it",
                 component=self.credit,
             )
+        )
+
+    def reopened(self) -> SuggestModal:
+        return SuggestModal(
+            allow_invites=self.allow_invites,
+            on_suggest=self.on_suggest,
+            typed=typed_values(self.inputs),
+            credit=self.credit.value,
         )
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
@@ -100,20 +117,20 @@ def _credit_text(suggestion: Suggestion) -> str:
     return f"<@{suggestion.user_id}> · asked not to be credited"
 
 
-def review_embed(suggestion: Suggestion) -> discord.Embed:
-    """The suggestion as moderators review it, with the decision once there is one."""
+def review_embed(suggestion: Suggestion, approved: ServerTip | None = None) -> discord.Embed:
+    """The suggestion as moderators review it, with the decision once there is one; once approved, the
+    tip as it was approved (a moderator may have edited it)."""
     colour = {"pending": PENDING_COLOUR, "approved": APPROVED_COLOUR, "rejected": REJECTED_COLOUR}
+    title, body, link = suggestion.title, suggestion.body, suggestion.source_url
+    if approved is not None:
+        title, body, link = approved.title, approved.body, approved.source_url
     embed = discord.Embed(
-        title=f"Suggested tip: {safe(suggestion.title, 200)}",
-        description=safe(suggestion.body, 3000),
+        title=f"{'Approved tip' if approved is not None else 'Suggested tip'}: {safe(title, 200)}",
+        description=member_markdown(body, 3000),
         colour=colour[suggestion.status],
         timestamp=suggestion.created_at,
     )
-    source = (
-        f"[{safe(display_link(suggestion.source_url), 200)}]({suggestion.source_url})"
-        if suggestion.source_url
-        else "none given"
-    )
+    source = f"[{safe(display_link(link), 200)}]({link})" if link else "none given"
     embed.add_field(name="Source", value=source, inline=False)
     embed.add_field(name="Suggested by", value=_credit_text(suggestion), inline=False)
     when = f"<t:{int(suggestion.decided_at.timestamp())}:R>" if suggestion.decided_at else ""
@@ -180,13 +197,22 @@ async def _already_decided(interaction: discord.Interaction[Any], suggestion: Su
     refusal = AlreadyDecided(suggestion)
     if suggestion is None or interaction.message is None or interaction.response.is_done():
         raise refusal
-    await edit(interaction, embed=review_embed(suggestion), view=None)
+    await edit(interaction, embed=await decided_embed(interaction, suggestion), view=None)
     await reply(interaction, refusal_text(refusal), ephemeral=True)
+
+
+async def decided_embed(interaction: discord.Interaction[Any], suggestion: Suggestion) -> discord.Embed:
+    """The review message once decided: an approved suggestion shows the tip as approved."""
+    approved = None
+    if suggestion.status == "approved" and suggestion.tip_id is not None:
+        curation = services_of(interaction.client).curation
+        approved = await curation.tip_numbered(suggestion.guild_id, suggestion.tip_id)
+    return review_embed(suggestion, approved)
 
 
 async def _show_decision(interaction: discord.Interaction[Any], suggestion: Suggestion) -> None:
     """Edit the review message to show the outcome, without buttons, then tell the member."""
-    await edit(interaction, embed=review_embed(suggestion), view=None)
+    await edit(interaction, embed=await decided_embed(interaction, suggestion), view=None)
     await notify_suggester(
         interaction.client, suggestion, guild_name=interaction.guild.name if interaction.guild else None
     )
@@ -316,13 +342,19 @@ class RejectButton(_SuggestionButton, template=r"latch:sugg:reject:(?P<id>\d{1,1
 class EditApproveModal(LatchModal):
     """The suggestion's fields, prefilled, to correct before approving."""
 
-    def __init__(self, suggestion: Suggestion, *, allow_invites: bool) -> None:
+    def __init__(self, suggestion: Suggestion, *, allow_invites: bool, typed: Typed | None = None) -> None:
         super().__init__(title=f"Edit & approve suggestion #{suggestion.id}"[:45], timeout=15 * 60)
+        self.suggestion = suggestion
         self.suggestion_id = suggestion.id
         self.allow_invites = allow_invites
-        self.inputs = tip_inputs(title=suggestion.title, body=suggestion.body, source=suggestion.source_url)
+        title, body, source = typed or (suggestion.title, suggestion.body, suggestion.source_url or "")
+        self.inputs = tip_inputs(title=title or None, body=body or None, source=source or None)
         for label in self.inputs:
             self.add_item(label)
+
+    def reopened(self) -> EditApproveModal:
+        typed = typed_values(self.inputs)
+        return EditApproveModal(self.suggestion, allow_invites=self.allow_invites, typed=typed)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         await require_curator(interaction)
@@ -334,7 +366,7 @@ class EditApproveModal(LatchModal):
 class RejectModal(LatchModal):
     """Why the suggestion is not added; the member reads the reason in their DMs."""
 
-    def __init__(self, suggestion_id: int) -> None:
+    def __init__(self, suggestion_id: int, *, typed: str | None = None) -> None:
         super().__init__(title=f"Reject suggestion #{suggestion_id}"[:45], timeout=15 * 60)
         self.suggestion_id = suggestion_id
         self.reason = discord.ui.TextInput[Any](
@@ -342,12 +374,16 @@ class RejectModal(LatchModal):
             style=discord.TextStyle.paragraph,
             max_length=REASON_MAX,
             placeholder="Thanks! We already have a tip like this one.",
+            default=typed or None,
         )
         self.add_item(
             discord.ui.Label(
                 text="Reason", description="The member who suggested it will see this", component=self.reason
             )
         )
+
+    def reopened(self) -> RejectModal:
+        return RejectModal(self.suggestion_id, typed=self.reason.value or self.reason.default)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         await require_curator(interaction)

@@ -34,6 +34,19 @@ def safe(text: str, limit: int | None = None) -> str:
     return shown[: limit - 1].rstrip() + "…"
 
 
+# A masked link, [text](url), hides where it leads; its brackets are escaped so it shows as typed.
+_MASKED_LINK = re.compile(r"\[([^\]\n]*)\]\(")
+
+
+def member_markdown(text: str, limit: int | None = None) -> str:
+    """Text a member or moderator wrote, with its formatting kept (lists, **bold**, *italics*, line
+    breaks): only what could ping someone or hide a link is escaped. At most ``limit`` characters."""
+    shown = _MASKED_LINK.sub(r"\\[\1\\](", escape_mentions(text))
+    if limit is None or len(shown) <= limit:
+        return shown
+    return shown[: limit - 1].rstrip() + "…"
+
+
 def clip_typed(text: str, limit: int = TYPED_LIMIT) -> str:
     """What a member typed, safe to echo: one short line, no mentions, no Markdown."""
     return discord.utils.escape_markdown(escape_mentions(clip(text, limit)))

@@ -102,17 +102,56 @@ class LatchView(discord.ui.View):
         await report_error(interaction, error, where=f"{type(self).__name__} component")
 
 
+EDIT_AGAIN_LABEL = "Edit and resend"
+EDIT_AGAIN_TIMEOUT = 14 * 60  # the refusal is ephemeral: it can be used for 15 minutes
+
+
 class LatchModal(discord.ui.Modal):
-    """A modal whose `on_submit` answers expected errors as replies (bugs go to `on_error`)."""
+    """A modal whose `on_submit` answers expected errors as replies (bugs go to `on_error`).
+
+    A form refused for one field keeps everything typed: the refusal carries an "Edit and resend"
+    button that opens the form again, filled in as it was (`reopened`).
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.on_submit = answering_expected_errors(  # type: ignore[method-assign]
-            self.on_submit, where=f"{type(self).__name__} modal", refused=None
-        )
+        self._submit = self.on_submit
+        self.on_submit = self._submit_answering  # type: ignore[method-assign]
+
+    def reopened(self) -> LatchModal | None:
+        """The same form again, filled in with what was typed (None: this form cannot be reopened)."""
+        return None
+
+    async def _submit_answering(self, interaction: discord.Interaction[Any], /) -> None:
+        try:
+            await self._submit(interaction)
+        except Exception as error:
+            again = self.reopened()
+            view = _EditAgainView(again) if again is not None else None
+            if not await answer_expected_error(
+                interaction, error, where=f"{type(self).__name__} modal", view=view
+            ):
+                raise
 
     # discord.py's own Modal narrows View.on_error's signature the same way.
     async def on_error(  # type: ignore[override]
         self, interaction: discord.Interaction[Any], error: Exception, /
     ) -> None:
         await report_error(interaction, error, where=f"{type(self).__name__} modal")
+
+
+class _EditAgainView(LatchView):
+    """Under a refused form: open it again with the text kept."""
+
+    def __init__(self, modal: LatchModal) -> None:
+        super().__init__(timeout=EDIT_AGAIN_TIMEOUT)
+        self.modal = modal
+        button: discord.ui.Button[_EditAgainView] = discord.ui.Button(
+            label=EDIT_AGAIN_LABEL, style=discord.ButtonStyle.primary
+        )
+        button.callback = self._open  # type: ignore[method-assign]
+        self.add_item(button)
+
+    async def _open(self, interaction: discord.Interaction[Any]) -> None:
+        again = self.modal.reopened()  # a fresh copy each time: a modal is answered once
+        await interaction.response.send_modal(again or self.modal)

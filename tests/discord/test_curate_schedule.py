@@ -205,6 +205,12 @@ async def test_post_now_posts_the_next_tip_of_the_rotation(server: Server, simco
     assert len(shown) == 2 and shown[0] != shown[1]
     assert text(result) == f"Posted **{discord.utils.escape_markdown(shown[1])}** in <#{tips.id}>."
     assert (await actions(simcord_bot, server))[0] == "schedule.post_now"
+    # The audit says it in words, with the channel and the moderator as mentions, no raw ids or codes.
+    audit = answer(await server.moderator.slash(server.channel, "curate audit")).embeds[0].description or ""
+    newest = audit.splitlines()[0]
+    assert newest.endswith(f"<@{server.moderator.id}> posted a tip in <#{tips.id}>")
+    assert "schedule." not in audit and "channel 1" not in audit
+    assert f"scheduled a tip every day at 06:00 (UTC) in <#{tips.id}>, from Latch's tip library" in audit
 
 
 async def test_post_now_without_a_schedule_posts_here_or_in_the_chosen_channel(server: Server) -> None:

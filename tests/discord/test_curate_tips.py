@@ -103,6 +103,32 @@ async def test_a_bad_source_link_is_refused_and_nothing_is_written(
     assert await actions(simcord_bot, server) == []
 
 
+async def test_a_list_of_one_tip_says_one_tip(server: Server) -> None:
+    await add_tip(server)
+
+    listed = answer(await server.moderator.slash(server.channel, "curate tip list")).embeds[0]
+    assert listed.footer.text is not None and listed.footer.text.startswith("Page 1 of 1 · 1 tip ·")
+
+
+async def test_a_refused_form_can_be_edited_and_resent_with_the_text_kept(
+    server: Server, simcord_bot: LatchBot
+) -> None:
+    refused = await add_tip(server, source="https://bit.ly/abc")
+    assert "Short links" in text(refused)
+
+    reopened = await server.moderator.click(answer(refused), label="Edit and resend")
+    assert modal_defaults(reopened) == {**FLANNEL, "source": "https://bit.ly/abc"}
+    resent = await server.moderator.submit_modal(reopened, {**FLANNEL, "source": "https://www.llli.org/"})
+
+    assert text(resent).startswith("Added tip #1.")
+    [tip] = await stored_tips(simcord_bot, server)
+    assert (tip.title, tip.body, tip.source_url) == (
+        FLANNEL["title"],
+        FLANNEL["body"],
+        "https://www.llli.org/",
+    )
+
+
 async def test_an_invite_source_is_accepted_when_the_server_allows_invites(
     server: Server, simcord_bot: LatchBot
 ) -> None:
@@ -192,15 +218,19 @@ async def test_another_tip_rotates_through_the_server_tip_and_share_posts_it(ser
     assert NOT_FROM_LIBRARY in (posted.embeds[0].fields[0].value or "")
 
 
-async def test_member_text_cannot_ping_or_format_in_the_card(server: Server) -> None:
-    await add_tip(server, body="@everyone try this **now** <@123456789012345678> [x](https://evil.example)")
+async def test_member_text_cannot_ping_or_hide_a_link_but_keeps_its_formatting(server: Server) -> None:
+    await add_tip(
+        server,
+        body="@everyone try this **now** <@123456789012345678> [x](https://evil.example)\n- one\n- *two*",
+    )
 
     shown = await server.member.slash(server.channel, "tip", technique="server-tip-1")
     description = answer(shown).embeds[0].description or ""
     assert "@everyone" not in description.replace("@\u200beveryone", "")
     assert "<@123" not in description
-    assert "\\*\\*now\\*\\*" in description
-    assert "\\[x](" in description  # an escaped bracket is no masked link
+    assert "try this **now**" in description  # bold kept, no stray backslashes
+    assert description.endswith("\n- one\n- *two*")  # the list and italics kept
+    assert "\\[x\\](" in description  # escaped brackets are no masked link
 
 
 # ------------------------------------------------------------------ edit, remove, list

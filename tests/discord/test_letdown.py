@@ -16,7 +16,7 @@ from bot.domain.letdown import ROUTINE, LetdownStep
 from tests.conftest import Server, answer
 
 DISCLAIMER = "Peer-support information, not medical advice. Talk to an IBCLC or your doctor."
-COUNTDOWN = re.compile(r"<t:(\d+):R>")
+COUNTDOWN = re.compile(r"until <t:(\d+):t>")
 
 TableDump = dict[str, list[tuple[Any, ...]]]
 

@@ -109,7 +109,7 @@ async def test_erase_removes_reminders_and_settings_and_says_so(
     erased = await server.member.user.click(answer(shown), label=ERASE_LABEL)
 
     assert "2 reminders" in text(erased)
-    assert "1 reminder settings" in text(erased)
+    assert "1 set of reminder settings" in text(erased)
     assert answer(erased).components == []
     sections = await simcord_bot.services.privacy.collect(server.member.id)
     assert all(rows == [] for rows in sections.values())

@@ -648,3 +648,11 @@ async def test_a_claim_older_than_the_nonce_window_is_sent_late_when_discord_nev
     assert "late" in (resent.embeds[0].title or "")
     [reminder] = await mine(server)
     assert [r["state"] for r in await deliveries(server).deliveries(reminder.id)] == ["sent"]
+
+
+async def test_times_are_shown_in_the_reminders_zone_and_the_readers(server: Server) -> None:
+    created = await server.member.slash(server.channel, "pump at", times="07:00", timezone="America/New_York")
+
+    assert "Next by DM: 07:00 in America/New_York (your <t:" in text(created)
+    listed = answer(await server.member.slash(server.channel, "pump list"))
+    assert "next 07:00 in America/New_York (your <t:" in (listed.embeds[0].fields[0].value or "")

@@ -111,8 +111,7 @@ async def test_suggested_text_cannot_ping_or_break_the_review_embed(server: Serv
     embed = message.embeds[0]
     assert "@\u200beveryone" in (embed.title or "")
     assert "<\u200b@&" in (embed.description or "")
-    assert "\\*\\*bold\\*\\*" in (embed.description or "")
-    assert "\\|\\|spoiler\\|\\|" in (embed.description or "")
+    assert "**bold** ||spoiler|| `code`" in (embed.description or "")  # formatting kept as written
     stored = server.env.backend.get_message(message.channel.id, message.id)
     assert stored.ping_user_ids == [] and stored.ping_role_ids == []
 
@@ -227,6 +226,8 @@ async def test_edit_and_approve_saves_the_moderators_version(server: Server, sim
     [tip] = await ServerTipsRepository(simcord_bot.db).list(server.guild.id)
     assert (tip.title, tip.source_url) == ("A photo of your baby", "https://www.llli.org/")
     assert labels(review_message(review)) == []
+    # The review card shows the tip as approved, not the title it was suggested with.
+    assert review_message(review).embeds[0].title == "Approved tip: A photo of your baby"
     assert {"suggestion": 1, "tip": 1, "edited": True} in [
         entry.data for entry in await AuditRepository(simcord_bot.db).recent(server.guild.id)
     ]
@@ -319,3 +320,16 @@ async def test_curate_suggestions_lists_what_waits(server: Server) -> None:
     description = answer(listed).embeds[0].description or ""
     assert f"#1 · {SUGGESTED['title']}" in description
     assert "[review](https://discord.com/channels/" in description
+
+
+async def test_the_same_suggestion_twice_is_refused_so_it_cannot_be_approved_twice(
+    server: Server, simcord_bot: LatchBot
+) -> None:
+    await turn_on_suggestions(server)
+    await suggest(server)
+
+    again = await suggest(server, title=SUGGESTED["title"].upper())
+
+    assert "already has a tip with that title" in text(again)
+    assert refusals(server.env) == [text(again)]
+    assert len(await simcord_bot.services.suggestions.pending(server.guild.id)) == 1

@@ -208,7 +208,8 @@ def test_each_step_embed_has_instruction_countdown_tips_and_disclaimer(
 
     assert embed.title == f"Step {number} of {len(ROUTINE)}: {step.title}"
     assert embed.description == step.instruction
-    assert f"<t:{int(NOW.timestamp()) + 60 * step.minutes}:R>" in fields[TIME_FIELD]
+    assert f"until <t:{int(NOW.timestamp()) + 60 * step.minutes}:t>" in fields[TIME_FIELD]
+    assert "ending" not in fields[TIME_FIELD]  # said once: "About 3 minutes, until 07:03"
     for tip_id in step.tips:
         card = library.get(tip_id)
         assert card is not None

@@ -178,6 +178,7 @@ async def test_every_registered_kind_has_words_for_the_erase_summary(user_data: 
 def test_erase_summary_names_every_touched_kind(counts: dict[str, int]) -> None:
     summary = erase_summary(counts)
     for kind, count in counts.items():
-        assert (f"{count} {ERASED_LABELS[kind]}" in summary) == (count > 0)
+        one, several = ERASED_LABELS[kind]
+        assert (f"{count} {one if count == 1 else several}" in summary) == (count > 0)
     if not any(counts.values()):
         assert "Nothing was erased" in summary
