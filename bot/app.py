@@ -191,6 +191,12 @@ class LatchBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=LatchTree,
             help_command=None,
+            # Member commands work from a server install and from a member's own account (a user
+            # install), in servers, the bot's DMs and group DMs; /curate and /suggest narrow this.
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=True, private_channel=True
+            ),
         )
         self.settings = settings
         # discord.utils.utcnow: real time in production, SimCord's virtual time under test.

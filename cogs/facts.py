@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.app import LatchBot
 from bot.ui.card_views import autocomplete_choices, browse_embed, browse_view, send_card, send_unknown
+from bot.ui.checks import latch_server
 from bot.ui.replies import reply
 
 MAX_TOPIC_LENGTH = 100
@@ -26,7 +27,7 @@ class Facts(commands.Cog):
         interaction: discord.Interaction[LatchBot],
         topic: app_commands.Range[str, 0, MAX_TOPIC_LENGTH] | None = None,
     ) -> None:
-        facts = await self.bot.services.catalog.facts_for(interaction.guild_id)
+        facts = await self.bot.services.catalog.facts_for(latch_server(interaction))
         if topic is None or not topic.strip():
             cards = list(facts.cards)
             await reply(interaction, embed=browse_embed(cards), view=browse_view(cards), ephemeral=True)
@@ -41,7 +42,7 @@ class Facts(commands.Cog):
     async def topic_autocomplete(
         self, interaction: discord.Interaction[LatchBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        facts = await self.bot.services.catalog.facts_for(interaction.guild_id)
+        facts = await self.bot.services.catalog.facts_for(latch_server(interaction))
         return autocomplete_choices(facts, current)
 
 

@@ -26,7 +26,6 @@ class Privacy(commands.Cog):
     privacy = app_commands.Group(
         name="privacy",
         description="See, take or erase what Latch stores about you",
-        allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True),
     )
 
     def __init__(self, bot: LatchBot) -> None:

@@ -26,6 +26,7 @@ from bot.domain.reminders.parsing import (
 from bot.domain.reminders.schedule import anchor_from
 from bot.errors import Refusal
 from bot.reminders.service import ReminderService, Zone
+from bot.ui.checks import latch_server
 from bot.ui.messages import NOTICES
 from bot.ui.options import MAX_CHOICES, TimeZone
 from bot.ui.reminder_text import (
@@ -90,7 +91,9 @@ class Pump(commands.GroupCog, name="Pump", group_name="pump", group_description=
     ) -> int | None:
         if deliver == "dm":
             return None
-        return await self.service.channel_allowed(interaction.guild_id, interaction.channel_id)
+        if interaction.guild_id is not None and latch_server(interaction) is None:
+            raise Refusal("reminder.channel_not_member")  # installed to the member's account only
+        return await self.service.channel_allowed(latch_server(interaction), interaction.channel_id)
 
     async def _create(
         self,
@@ -103,7 +106,7 @@ class Pump(commands.GroupCog, name="Pump", group_name="pump", group_description=
     ) -> None:
         reminder = await self.service.create(
             user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
+            guild_id=latch_server(interaction),
             channel_id=channel_id,
             rule=rule,
             zone=zone.name,

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.app import LatchBot
 from bot.content.models import RESOURCE_TOPICS
 from bot.domain.resources import parse_topic
+from bot.ui.checks import latch_server
 from bot.ui.options import region_autocomplete
 from bot.ui.replies import reply
 from bot.ui.resource_views import ResourcePages, ResourcesView
@@ -42,8 +43,8 @@ class Resources(commands.Cog):
     ) -> None:
         service = self.bot.services.resources
         chosen_topic = parse_topic(topic) if topic else None
-        chosen_region = await service.region_for(interaction.guild_id, region)
-        groups = await service.groups(interaction.guild_id, topic=chosen_topic, region=chosen_region)
+        chosen_region = await service.region_for(latch_server(interaction), region)
+        groups = await service.groups(latch_server(interaction), topic=chosen_topic, region=chosen_region)
         pages = ResourcePages(groups, topic=chosen_topic, region=chosen_region)
         if pages.is_empty:
             await reply(interaction, embed=pages.embed(0), ephemeral=True)

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.app import LatchBot
 from bot.content.search import MAX_QUERY_LENGTH
+from bot.ui.checks import latch_server
 from bot.ui.replies import reply
 from bot.ui.search_views import no_results_message, results_embed, results_view
 
@@ -30,7 +31,7 @@ class Search(commands.Cog):
         self, interaction: discord.Interaction[LatchBot], query: app_commands.Range[str, 1, MAX_QUERY_INPUT]
     ) -> None:
         service = self.bot.services.search
-        hits = await service.search(query, guild_id=interaction.guild_id)
+        hits = await service.search(query, guild_id=latch_server(interaction))
         if hits:
             await reply(interaction, embed=results_embed(hits), view=results_view(hits), ephemeral=True)
             return

@@ -28,7 +28,8 @@ class Suggest(commands.Cog):
     @app_commands.command(
         name="suggest", description="Suggest a tip to this server's moderators (opens a form)"
     )
-    @app_commands.guild_only()
+    @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
     async def suggest(self, interaction: discord.Interaction[LatchBot]) -> None:
         guild_id = interaction.guild_id
         if guild_id is None:

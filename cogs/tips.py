@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.app import LatchBot
 from bot.ui.card_views import autocomplete_choices, send_card, send_unknown
+from bot.ui.checks import latch_server
 
 MAX_TECHNIQUE_LENGTH = 100
 
@@ -32,9 +33,9 @@ class Tips(commands.Cog):
         catalog = self.bot.services.catalog
         user_id = interaction.user.id
         if technique is None or not technique.strip():
-            card = await catalog.next_tip(interaction.guild_id, user_id)
+            card = await catalog.next_tip(latch_server(interaction), user_id)
         else:
-            tips = await catalog.tips_for(interaction.guild_id)
+            tips = await catalog.tips_for(latch_server(interaction))
             found = tips.resolve(technique)
             if found is None:
                 await send_unknown(interaction, technique, tips.closest(technique, 3))
@@ -47,7 +48,7 @@ class Tips(commands.Cog):
     async def technique_autocomplete(
         self, interaction: discord.Interaction[LatchBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        tips = await self.bot.services.catalog.tips_for(interaction.guild_id)
+        tips = await self.bot.services.catalog.tips_for(latch_server(interaction))
         return autocomplete_choices(tips, current)
 
 

@@ -24,6 +24,7 @@ from bot.errors import Refusal
 from bot.limits import LIST_LIMIT
 from bot.services import services_of
 from bot.ui.cards import EMBED_FIELD_VALUE_LIMIT, FACT_COLOUR, card_embed, crisis_text
+from bot.ui.checks import latch_server
 from bot.ui.replies import edit, reply
 from bot.ui.text import clip_typed, escape_mentions
 from bot.ui.views import run_component
@@ -66,9 +67,10 @@ def render_card(card: Card, library: ContentLibrary, region: str | None) -> disc
 
 async def reader_region(interaction: discord.Interaction[Any]) -> str | None:
     """Where the reader is: the server's region in a server, unknown (None) in a DM."""
-    if interaction.guild_id is None:
+    server = latch_server(interaction)
+    if server is None:
         return None
-    return (await services_of(interaction.client).curation.settings(interaction.guild_id)).region
+    return (await services_of(interaction.client).curation.settings(server)).region
 
 
 def card_view(
@@ -217,7 +219,7 @@ def browse_view(facts: Sequence[Card]) -> discord.ui.View:
 
 
 async def _card_or_error(interaction: discord.Interaction[Any], kind: CardKind, card_id: str) -> Card:
-    return await services_of(interaction.client).catalog.card(interaction.guild_id, kind, card_id)
+    return await services_of(interaction.client).catalog.card(latch_server(interaction), kind, card_id)
 
 
 def _matched_kind(match: re.Match[str]) -> CardKind:
@@ -264,10 +266,18 @@ class ShareButton(
         if not _can_send(interaction, interaction.permissions):
             # Latch does not post for a member where they could not post themselves.
             raise Refusal("share.member_cannot_post")
+        library = _library(interaction)
+        if latch_server(interaction) is None:
+            # Installed to the member's account only: Latch cannot post here, so the card is the
+            # public answer to the button press itself.
+            embed = render_card(card, library, None)
+            await reply(
+                interaction, embed=embed, ephemeral=False, allowed_mentions=discord.AllowedMentions.none()
+            )
+            return
         bot_permissions = interaction.app_permissions
         if not (_can_send(interaction, bot_permissions) and bot_permissions.embed_links):
             raise Refusal("share.bot_cannot_post")
-        library = _library(interaction)
         embed = render_card(card, library, await reader_region(interaction))
         await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
         await edit(interaction, view=card_view(card, library, in_server=True, shared=True))
@@ -306,7 +316,7 @@ class AnotherTipButton(
     async def _another(self, interaction: discord.Interaction[Any]) -> None:
         """Replace the shown tip with the next one in the member's rotation, never the same."""
         catalog = services_of(interaction.client).catalog
-        card = await catalog.next_tip(interaction.guild_id, interaction.user.id, after=self.current_id)
+        card = await catalog.next_tip(latch_server(interaction), interaction.user.id, after=self.current_id)
         await edit_to_card(interaction, card)
 
 

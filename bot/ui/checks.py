@@ -15,6 +15,18 @@ from bot.errors import Refusal
 from bot.services import services_of
 
 
+def latch_server(interaction: discord.Interaction[Any]) -> int | None:
+    """The server whose tips, resources and settings apply: the interaction's, when Latch is a member
+    of it. None in DMs, group DMs, and servers where a member uses Latch installed to their account
+    (there only the library applies, and Latch answers only through the interaction)."""
+    guild_id = interaction.guild_id
+    if guild_id is None:
+        return None
+    if interaction.is_guild_integration() or interaction.client.get_guild(guild_id) is not None:
+        return guild_id
+    return None
+
+
 def server_id(interaction: discord.Interaction[Any]) -> int:
     """The server an interaction came from; /curate and the review buttons only work in one."""
     if interaction.guild_id is None:

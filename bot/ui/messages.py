@@ -94,6 +94,10 @@ MESSAGES: dict[str, str] = {
     "reminder.channel_needs_server": (
         "`deliver:channel` only works in a server channel. Use `deliver:dm` here."
     ),
+    "reminder.channel_not_member": (
+        "Latch isn't a member of this server, so it can't post in its channels. Your reminders come by "
+        "DM instead: use `deliver:dm` (the default)."
+    ),
     "reminder.channel_not_allowed": (
         "This server doesn't allow reminders in channels. A moderator can turn that on in "
         "`/curate settings`; until then use `deliver:dm` (the default)."

@@ -19,6 +19,7 @@ from bot.domain.resources import region_label
 from bot.errors import Refusal
 from bot.services import services_of
 from bot.ui.card_views import send_card
+from bot.ui.checks import latch_server
 from bot.ui.messages import SEARCH_EXAMPLE
 from bot.ui.replies import reply
 from bot.ui.text import clip, escape_mentions, safe
@@ -82,7 +83,7 @@ class OpenResultSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
                 # Through the catalog: a server's own tips open only in that server.
                 card_kind: CardKind = "fact" if kind == "fact" else "tip"
                 try:
-                    card = await services.catalog.card(interaction.guild_id, card_kind, ref)
+                    card = await services.catalog.card(latch_server(interaction), card_kind, ref)
                 except Refusal:
                     card = None
                 if card is not None:
@@ -98,8 +99,9 @@ class OpenResultSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
                         ephemeral=True,
                     )
                     return
-                if interaction.guild_id is not None:
-                    own = await services.curation.resource_by_search_ref(interaction.guild_id, ref)
+                server = latch_server(interaction)
+                if server is not None:
+                    own = await services.curation.resource_by_search_ref(server, ref)
                     if own is not None:
                         await reply(
                             interaction,

@@ -34,7 +34,10 @@ class CurateGroup(app_commands.Group):
         super().__init__(
             name="curate",
             description="Moderator tools: server tips, suggestions, resources, scheduled posts, settings",
-            guild_only=True,
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=False, private_channel=False
+            ),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
             default_permissions=discord.Permissions(manage_guild=True),
         )
 

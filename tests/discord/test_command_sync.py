@@ -44,3 +44,24 @@ async def test_restart_syncs_only_when_the_tree_changed(
 
     await simcord_env.restart_bot(bot_factory())  # back to the old tree: a change again
     assert _sync_requests(simcord_env) == 3
+
+
+async def test_the_synced_tree_declares_where_each_command_can_be_installed_and_used(
+    simcord_env: simcord.Env,
+) -> None:
+    """Member commands: a server install or a member's own account, in servers, the bot's DMs and group
+    DMs. /curate and /suggest: installed to a server, used in it."""
+    [sync] = [r for r in simcord_env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
+    assert isinstance(sync.json, list)
+    declared = {
+        command["name"]: (sorted(command["integration_types"]), sorted(command["contexts"]))
+        for command in sync.json
+    }
+
+    server_only = {"curate", "suggest"}
+    member_commands = {"fact", "tip", "letdown", "search", "resources", "pump", "privacy", "about"}
+    assert set(declared) == server_only | member_commands
+    for name in member_commands:
+        assert declared[name] == ([0, 1], [0, 1, 2]), name  # guild and user install; guild, DM, group DM
+    for name in server_only:
+        assert declared[name] == ([0], [0]), name
