@@ -74,7 +74,6 @@ class OpenResultSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
         await run_component(interaction, "the search result menu", self._open)
 
     async def _open(self, interaction: discord.Interaction[Any]) -> None:
-        services = services_of(interaction.client)
         values = self.item.values
         parsed = parse_result_key(values[0]) if values else None
         if parsed is not None:
@@ -83,34 +82,32 @@ class OpenResultSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
                 # Through the catalog: a server's own tips open only in that server.
                 card_kind: CardKind = "fact" if kind == "fact" else "tip"
                 try:
-                    card = await services.catalog.card(latch_server(interaction), card_kind, ref)
+                    card = await services_of(interaction.client).catalog.card(
+                        latch_server(interaction), card_kind, ref
+                    )
                 except Refusal:
                     card = None
                 if card is not None:
                     await send_card(interaction, card)  # with Share in channel (and Another tip)
                     return
             elif kind == "resource":
-                resource = services.resources.library_resource(ref)
-                if resource is not None:
-                    await reply(
-                        interaction,
-                        embed=resource_embed(resource),
-                        view=link_view(resource.url),
-                        ephemeral=True,
-                    )
+                found = await _resource(interaction, ref)
+                if found is not None:
+                    embed, url = found
+                    await reply(interaction, embed=embed, view=link_view(url), ephemeral=True)
                     return
-                server = latch_server(interaction)
-                if server is not None:
-                    own = await services.curation.resource_by_search_ref(server, ref)
-                    if own is not None:
-                        await reply(
-                            interaction,
-                            embed=server_resource_embed(own),
-                            view=link_view(own.url),
-                            ephemeral=True,
-                        )
-                        return
         await reply(interaction, NOT_AVAILABLE, ephemeral=True)
+
+
+async def _resource(interaction: discord.Interaction[Any], ref: str) -> tuple[discord.Embed, str] | None:
+    """A resource found by search, as its embed and link: the library's, or this server's own."""
+    services = services_of(interaction.client)
+    resource = services.resources.library_resource(ref)
+    if resource is not None:
+        return resource_embed(resource), resource.url
+    server = latch_server(interaction)
+    own = await services.curation.resource_by_search_ref(server, ref) if server is not None else None
+    return (server_resource_embed(own), own.url) if own is not None else None
 
 
 def results_view(hits: Sequence[SearchHit]) -> LatchView:
