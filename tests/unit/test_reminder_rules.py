@@ -47,7 +47,9 @@ LONDON = "Europe/London"
 SYDNEY = "Australia/Sydney"
 KOLKATA = "Asia/Kolkata"
 LORD_HOWE = "Australia/Lord_Howe"
-ZONES = (NEW_YORK, LONDON, SYDNEY, KOLKATA, LORD_HOWE)
+DENVER = "America/Denver"
+TROLL = "Antarctica/Troll"  # +00 in winter, +02 in summer: a two-hour jump at 01:00 UTC
+ZONES = (NEW_YORK, LONDON, SYDNEY, KOLKATA, LORD_HOWE, DENVER, TROLL)
 
 SLOW = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -164,6 +166,47 @@ def reference_fires(rule: EveryRule | AtRule, zone: str, start: datetime, end: d
     return sorted(instant for instant in found if start < instant <= end)
 
 
+def quiet_end_after(instant: datetime, zone: str, quiet: QuietHours) -> datetime:
+    """The first later instant at which the local clock reads the quiet end (either instant of a doubled
+    wall time, zoneinfo's fold=0 instant of a missing one) and that is not itself in quiet hours."""
+    day = local(instant, zone).date()
+    candidates = [
+        wall_instant(day + timedelta(days=shift), quiet.end, zone, fold)
+        for shift in range(-1, 4)
+        for fold in (0, 1)
+    ]
+    return min(
+        candidate
+        for candidate in candidates
+        if candidate > instant and not in_quiet(local(candidate, zone).time(), quiet)
+    )
+
+
+def held_by_quiet(instant: datetime, zone: str, quiet: QuietHours | None) -> datetime:
+    if quiet is None or not in_quiet(local(instant, zone).time(), quiet):
+        return instant
+    return quiet_end_after(instant, zone, quiet)
+
+
+def since_last_steps(rule: EveryRule, since: datetime, until: datetime) -> list[datetime]:
+    """The steps of the rhythm that counts from `since`, one by one, up to `until`."""
+    steps = [since + rule.interval]
+    while steps[-1] <= until:
+        steps.append(steps[-1] + rule.interval)
+    return steps
+
+
+def reference_since_last(rule: EveryRule, zone: str, after: datetime, since: datetime) -> datetime:
+    """The earliest fire after `after` among the last step at or before it and every later step, each
+    held to the end of the quiet period it falls in; earlier steps are superseded by the last one."""
+    steps = since_last_steps(rule, since, after + timedelta(days=4))
+    missed = [index for index, step in enumerate(steps) if step <= after]
+    first = missed[-1] if missed else 0
+    return min(
+        fire for fire in (held_by_quiet(step, zone, rule.quiet) for step in steps[first:]) if fire > after
+    )
+
+
 # ---------------------------------------------------------------------------------------------------
 # Strategies
 
@@ -204,16 +247,54 @@ any_instant = st.datetimes(utc(2025, 6, 1).replace(tzinfo=None), utc(2028, 6, 1)
 
 
 @st.composite
-def zone_and_instant(draw: st.DrawFn) -> tuple[str, datetime]:
-    """A zone and an instant, half the time within three days of one of that zone's transitions."""
+def zone_and_instant(draw: st.DrawFn, hours: int = 72) -> tuple[str, datetime]:
+    """A zone and an instant, half the time within `hours` of one of that zone's transitions."""
     zone = draw(zones)
     nearby = transitions(zone)
     near_one = draw(st.booleans())
     if nearby and near_one:
         centre = draw(st.sampled_from(nearby))
-        offset = draw(st.integers(-3 * 24 * 60 * 60, 3 * 24 * 60 * 60))
+        offset = draw(st.integers(-hours * 60 * 60, hours * 60 * 60))
         return zone, centre + timedelta(seconds=offset)
     return zone, draw(any_instant)
+
+
+# How long before "now" the last session was: often within a day, up to five days (and a little after).
+gaps = st.one_of(st.integers(-3600, 86400), st.integers(-3600, 5 * 86400))
+
+
+@st.composite
+def near_a_transition(draw: st.DrawFn) -> tuple[str, datetime, time]:
+    """A zone, an instant within six hours of one of its transitions, and a local wall time within three
+    hours of that transition (to put an edge of quiet hours or of a night where the clock jumps)."""
+    zone = draw(zones)
+    centre = draw(st.sampled_from(transitions(zone) or (utc(2026, 6, 1),)))
+    after = centre + timedelta(seconds=draw(st.integers(-6 * 3600, 6 * 3600)))
+    edge = local(centre + timedelta(minutes=draw(st.integers(-180, 180))), zone)
+    return zone, after, edge.time().replace(second=0, microsecond=0, fold=0)
+
+
+@st.composite
+def window_near(draw: st.DrawFn, edge: time) -> tuple[time, time]:
+    """Daily [start, end) local times with one of them at `edge`, the other anywhere."""
+    other = draw(times_of_day.filter(lambda moment: moment != edge))
+    return (edge, other) if draw(st.booleans()) else (other, edge)
+
+
+short_intervals = st.one_of(st.integers(30, 120), st.integers(30, 24 * 60)).map(
+    lambda minutes: timedelta(minutes=minutes)
+)
+
+
+@st.composite
+def since_last_cases(draw: st.DrawFn) -> tuple[EveryRule, str, datetime, datetime]:
+    """A since-last rule, its zone, now and the last session, with a clock change near now and quiet
+    hours with an edge near it."""
+    zone, after, edge = draw(near_a_transition())
+    quiet = QuietHours(*draw(window_near(edge))) if draw(st.integers(0, 4)) else None
+    rule = EveryRule(draw(short_intervals), hm("00:00"), quiet, since_last=True)
+    since = after - timedelta(seconds=draw(gaps))
+    return rule, zone, after, since
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -714,6 +795,44 @@ def test_since_last_counts_from_the_last_session() -> None:
     assert next_fire(rule, LONDON, done) == utc(2026, 6, 1, 15)
 
 
+def test_a_missed_step_held_by_quiet_hours_yields_to_an_earlier_step_after_the_repeated_hour() -> None:
+    # Every 45 min since 29 Oct 07:44:42Z: step 96 is 1 Nov 07:44:42Z (01:44:42 MDT, quiet, held until
+    # 06:00 MST); step 97 is 08:29:42Z, after the clocks went back: 01:29:42 MST, before quiet hours
+    # start again at 01:30.
+    quiet = QuietHours(hm("01:30"), hm("06:00"))
+    rule = EveryRule(timedelta(minutes=45), hm("00:00"), quiet, since_last=True)
+    since = datetime(2026, 10, 29, 7, 44, 42, tzinfo=UTC)
+    fire = next_fire(rule, DENVER, utc(2026, 11, 1, 7, 59), since=since)
+    assert fire == datetime(2026, 11, 1, 8, 29, 42, tzinfo=UTC) == since + 97 * timedelta(minutes=45)
+    assert fire is not None and local(fire, DENVER).strftime("%H:%M:%S %Z") == "01:29:42 MST"
+
+
+def test_a_missed_step_held_by_quiet_hours_yields_to_a_step_in_the_spring_gap() -> None:
+    # Every 30 min since 5 Mar 06:44:42Z: step 144 is 8 Mar 06:44:42Z (01:44:42 EST, quiet; 02:30 does not
+    # exist that night, so it is held until 03:30 EDT); step 145 is 07:14:42Z, 03:14:42 EDT, not quiet.
+    quiet = QuietHours(hm("01:00"), hm("02:30"))
+    rule = EveryRule(timedelta(minutes=30), hm("00:00"), quiet, since_last=True)
+    since = datetime(2026, 3, 5, 6, 44, 42, tzinfo=UTC)
+    fire = next_fire(rule, NEW_YORK, utc(2026, 3, 8, 6, 59), since=since)
+    assert fire == datetime(2026, 3, 8, 7, 14, 42, tzinfo=UTC) == since + 145 * timedelta(minutes=30)
+    assert fire is not None and local(fire, NEW_YORK).strftime("%H:%M:%S %Z") == "03:14:42 EDT"
+
+
+def test_a_missed_step_held_by_quiet_hours_still_fires_at_their_end_on_ordinary_nights() -> None:
+    # Every 3 h since 18:00Z; at 05:30 BST the step of 05:00 BST is held until 06:00, before the 08:00 step.
+    rule = EveryRule(timedelta(hours=3), hm("00:00"), QuietHours(hm("23:00"), hm("06:00")), since_last=True)
+    assert next_fire(rule, LONDON, utc(2026, 6, 4, 4, 30), since=utc(2026, 6, 3, 19)) == utc(2026, 6, 4, 5)
+
+
+def test_a_step_held_by_quiet_hours_fires_when_the_clock_shows_their_end_again_after_a_fall_back() -> None:
+    # Awake only 01:00-01:01. The step at 01:59:59 EDT is quiet; a second later the clock goes back to
+    # 01:00 EST, the end of quiet hours, rather than waiting for 01:00 the next night.
+    awake_a_minute = QuietHours(hm("01:01"), hm("01:00"))
+    rule = EveryRule(timedelta(minutes=30), hm("00:00"), awake_a_minute, since_last=True)
+    since = datetime(2025, 11, 2, 5, 29, 59, tzinfo=UTC)
+    assert next_fire(rule, NEW_YORK, since, since=since) == utc(2025, 11, 2, 6)
+
+
 def test_once_rule() -> None:
     rule = OnceRule(utc(2026, 6, 1, 12))
     assert next_fire(rule, LONDON, utc(2026, 6, 1, 11)) == utc(2026, 6, 1, 12)
@@ -878,6 +997,24 @@ def test_since_last_is_since_plus_interval_outside_quiet_hours(
         # A later step of the same rhythm, or the end of the quiet period one of them fell into.
         steps = (fire - since) / rule.interval
         assert steps == int(steps) or (rule.quiet is not None and local(fire, zone).time() == rule.quiet.end)
+
+
+@SLOW
+@given(rule=since_rules, place=zone_and_instant(), gap=gaps)
+def test_since_last_agrees_with_the_reference(rule: EveryRule, place: tuple[str, datetime], gap: int) -> None:
+    """Any since-last rule, now near a transition half the time, the last session up to five days before."""
+    zone, after = place
+    since = after - timedelta(seconds=gap)
+    assert next_fire(rule, zone, after, since=since) == reference_since_last(rule, zone, after, since)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=since_last_cases())
+def test_since_last_agrees_with_the_reference_where_the_clock_jumps_in_quiet_hours(
+    case: tuple[EveryRule, str, datetime, datetime],
+) -> None:
+    rule, zone, after, since = case
+    assert next_fire(rule, zone, after, since=since) == reference_since_last(rule, zone, after, since)
 
 
 @SLOW

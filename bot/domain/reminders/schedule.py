@@ -6,9 +6,14 @@ zoneinfo gives for fold=0 (02:30 in New York becomes 03:30 EDT); a local time th
 once, the first time. Quiet hours move a fire inside [start, end) to the end of that quiet period, and
 fires that land on the same instant fire once.
 
+Since-last rules step by their interval from the last session; a step in quiet hours is held until
+they end, and after missed steps (paused, offline) the next fire is the earliest of the last missed
+step's (if its quiet period is still running) and the later steps'.
+
 `next_fire` is O(1) on ordinary days (a fixed UTC offset and a bisect over the day's times); only within
 two days of a zone transition does it walk the listed times around `after` one by one (at most about a
-day and a half of them).
+day and a half of them). A since-last rule looks at one or two steps on ordinary days, and near a
+transition walks its steps through the quiet period that holds one (at most a day of them).
 """
 
 from __future__ import annotations
@@ -112,7 +117,7 @@ def _first_quiet_end(end_day: date, zone: ZoneInfo, quiet: QuietHours, later_tha
     """The first instant from `end_day` on whose local time is `quiet.end`, after `later_than`, and not
     itself inside quiet hours (which only happens when a spring-forward gap swallows the whole
     non-quiet window of a day; then the quiet period runs on to the next day's end)."""
-    for day_offset in range(3):
+    for day_offset in range(4):
         for fold in (0, 1):
             end = _local_instant(end_day + timedelta(days=day_offset), quiet.end, zone, fold)
             if end > later_than and not quiet.contains(end.astimezone(zone).time()):
@@ -121,11 +126,10 @@ def _first_quiet_end(end_day: date, zone: ZoneInfo, quiet: QuietHours, later_tha
 
 
 def _quiet_end(local: datetime, zone: ZoneInfo, quiet: QuietHours) -> datetime:
-    """The end of the quiet period that `local` (an aware local datetime inside it) belongs to."""
-    end_day = local.date()
-    if quiet.start > quiet.end and local.time() >= quiet.start:
-        end_day += _DAY
-    return _first_quiet_end(end_day, zone, quiet, local)
+    """The end of the quiet period that `local` (an aware local datetime inside it) belongs to: the first
+    later instant at which the local clock shows `quiet.end` and is not in quiet hours. Usually that day's
+    or the next day's end; after a fall-back it can be the end's second showing the same night."""
+    return _first_quiet_end(local.date(), zone, quiet, local)
 
 
 def _outside_quiet(instant: datetime, zone: ZoneInfo, quiet: QuietHours | None) -> datetime:
@@ -208,16 +212,34 @@ def _next_daily(plan: _DailyPlan, zone: ZoneInfo, after: datetime) -> datetime:
     return (wall - offset).replace(tzinfo=UTC)
 
 
+def _held_steadily(step: datetime, fire: datetime, zone: ZoneInfo) -> bool:
+    """Whether every step between `step` and the `fire` quiet hours moved it to is held to that same fire:
+    true when the zone keeps one UTC offset all along, so the local clock runs through the quiet period
+    without leaving it."""
+    return fire == step or (fire - step <= _STEADY_SPAN and _steady_offset(step, zone) is not None)
+
+
 def _next_since_last(rule: EveryRule, zone: ZoneInfo, after: datetime, since: datetime | None) -> datetime:
+    """The earliest fire after `after` of the last step at or before it and of every later step.
+
+    A step in quiet hours is held until they end. The last step at or before `after` (a step missed while
+    paused or offline) still fires if its quiet period has not ended yet; earlier ones are superseded by
+    it. A later step can fire before a held one when the clock changes inside the quiet period (a repeated
+    hour outside quiet hours, or a quiet end pushed later by a gap), so the steps are compared until they
+    pass the best fire found, which on a steady day is the first one or two.
+    """
     start = after if since is None else as_utc(since)
-    steps = 1 if start + rule.interval > after else (after - start) // rule.interval + 1
-    fire = _outside_quiet(start + steps * rule.interval, zone, rule.quiet)
-    if steps > 1:
-        # A step at or before `after` inside the quiet period `after` is in fires at that period's end.
-        earlier = _outside_quiet(start + (steps - 1) * rule.interval, zone, rule.quiet)
-        if earlier > after:
-            return earlier
-    return fire
+    missed = (after - start) // rule.interval if after > start else 0
+    step = start + max(missed, 1) * rule.interval
+    best: datetime | None = None
+    while best is None or step < best:
+        fire = _outside_quiet(step, zone, rule.quiet)
+        if fire > after and (best is None or fire < best):
+            best = fire
+            if _held_steadily(step, fire, zone):
+                return best
+        step += rule.interval
+    return best
 
 
 def next_fire(rule: Rule, zone: str, after: datetime, *, since: datetime | None = None) -> datetime | None:
