@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.reminders.model import (
     AtRule,
     EveryRule,
+    NightSpacing,
     OnceRule,
     QuietHours,
     Rule,
     kind_of,
+    night_covers_grid,
     rule_from_json,
     rule_to_json,
 )
@@ -144,25 +147,62 @@ def day_wall_times(rule: EveryRule | AtRule, day: date) -> Iterator[datetime]:
         wall += rule.interval
 
 
+def night_end_wall(wall: datetime, window: QuietHours) -> datetime:
+    """The naive wall time at which the night that `wall` (inside the window) belongs to ends."""
+    crosses = window.start > window.end and wall.time() >= window.start
+    return datetime.combine(wall.date() + timedelta(days=1 if crosses else 0), window.end)
+
+
+def night_spaced_walls(rule: EveryRule, first_day: date, last_day: date) -> list[datetime]:
+    """A grid's wall times with night spacing, by following the rule one fire at a time: from a fire, the
+    next is the grid's next wall time, unless that is in the night window; then it is the fire + the night
+    interval, or the end of that night if it comes first."""
+    assert rule.night is not None
+    window, stretch = rule.night.window, rule.night.interval
+    grid = sorted(
+        wall
+        for offset in range((last_day - first_day).days + 3)
+        for wall in day_wall_times(rule, first_day - timedelta(days=1) + timedelta(days=offset))
+    )
+    fire = next(wall for wall in grid if not in_quiet(wall.time(), window))
+    walls = [fire]
+    while fire < datetime.combine(last_day, time(0)):
+        following = grid[bisect_right(grid, fire)]
+        if in_quiet(following.time(), window):
+            fire = min(fire + stretch, night_end_wall(following, window))
+        else:
+            fire = following
+        walls.append(fire)
+    return [wall for wall in walls if wall.date() >= first_day]
+
+
+def listed_walls(rule: EveryRule | AtRule, first_day: date, last_day: date) -> list[datetime]:
+    if isinstance(rule, EveryRule) and rule.night is not None:
+        return night_spaced_walls(rule, first_day, last_day + timedelta(days=1))
+    walls: list[datetime] = []
+    day = first_day
+    while day <= last_day:
+        walls.extend(day_wall_times(rule, day))
+        day += timedelta(days=1)
+    return walls
+
+
 def reference_fires(rule: EveryRule | AtRule, zone: str, start: datetime, end: datetime) -> list[datetime]:
     """All fires in (start, end]: each listed wall time at zoneinfo's fold=0 instant, moved by quiet hours."""
     quiet = rule.quiet if isinstance(rule, EveryRule) else None
     first_day = local(start, zone).date() - timedelta(days=2)
     last_day = local(end, zone).date() + timedelta(days=1)
     found = set()
-    day = first_day
-    while day <= last_day:
-        for wall in day_wall_times(rule, day):
-            if quiet is not None and in_quiet(wall.time(), quiet):
-                crosses = quiet.start > quiet.end and wall.time() >= quiet.start
-                end_day = wall.date() + timedelta(days=1 if crosses else 0)
-                # A gap may swallow a whole non-quiet window; then the quiet period runs on a day.
-                while in_quiet(local(wall_instant(end_day, quiet.end, zone), zone).time(), quiet):
-                    end_day += timedelta(days=1)
-                found.add(wall_instant(end_day, quiet.end, zone))
-            else:
-                found.add(moved_by_quiet(wall_instant(wall.date(), wall.time(), zone), zone, quiet))
-        day += timedelta(days=1)
+    for wall in listed_walls(rule, first_day, last_day):
+        if quiet is not None and in_quiet(wall.time(), quiet):
+            crosses = quiet.start > quiet.end and wall.time() >= quiet.start
+            end_day = wall.date() + timedelta(days=1 if crosses else 0)
+            # A gap may swallow a whole non-quiet window; then the quiet period runs on a day.
+            while in_quiet(local(wall_instant(end_day, quiet.end, zone), zone).time(), quiet):
+                end_day += timedelta(days=1)
+            found.add(wall_instant(end_day, quiet.end, zone))
+        else:
+            found.add(moved_by_quiet(wall_instant(wall.date(), wall.time(), zone), zone, quiet))
     return sorted(instant for instant in found if start < instant <= end)
 
 
@@ -188,18 +228,26 @@ def held_by_quiet(instant: datetime, zone: str, quiet: QuietHours | None) -> dat
     return quiet_end_after(instant, zone, quiet)
 
 
-def since_last_steps(rule: EveryRule, since: datetime, until: datetime) -> list[datetime]:
+def following_step(rule: EveryRule, zone: str, step: datetime) -> datetime:
+    """The interval later; in the night window, the night interval later or that night's end if sooner."""
+    following = step + rule.interval
+    if rule.night is None or not in_quiet(local(following, zone).time(), rule.night.window):
+        return following
+    return min(step + rule.night.interval, quiet_end_after(following, zone, rule.night.window))
+
+
+def since_last_steps(rule: EveryRule, zone: str, since: datetime, until: datetime) -> list[datetime]:
     """The steps of the rhythm that counts from `since`, one by one, up to `until`."""
-    steps = [since + rule.interval]
+    steps = [following_step(rule, zone, since)]
     while steps[-1] <= until:
-        steps.append(steps[-1] + rule.interval)
+        steps.append(following_step(rule, zone, steps[-1]))
     return steps
 
 
 def reference_since_last(rule: EveryRule, zone: str, after: datetime, since: datetime) -> datetime:
     """The earliest fire after `after` among the last step at or before it and every later step, each
     held to the end of the quiet period it falls in; earlier steps are superseded by the last one."""
-    steps = since_last_steps(rule, since, after + timedelta(days=4))
+    steps = since_last_steps(rule, zone, since, after + timedelta(days=4))
     missed = [index for index, step in enumerate(steps) if step <= after]
     first = missed[-1] if missed else 0
     return min(
@@ -237,6 +285,30 @@ since_rules = st.builds(
     quiet=st.none() | quiet_hours,
     since_last=st.just(True),
 )
+
+
+@st.composite
+def night_spacings(draw: st.DrawFn, interval: timedelta, edge: time | None = None) -> NightSpacing:
+    """A night window (with an edge at `edge` when given) and a night interval at least `interval`."""
+    if edge is None:
+        start, end = draw(st.tuples(times_of_day, times_of_day).filter(lambda pair: pair[0] != pair[1]))
+    else:
+        start, end = draw(window_near(edge))
+    longer = timedelta(minutes=draw(st.one_of(st.integers(0, 180), st.integers(0, 24 * 60))))
+    return NightSpacing(QuietHours(start, end), interval + longer)
+
+
+@st.composite
+def night_rules(draw: st.DrawFn, since_last: bool, edge: time | None = None) -> EveryRule:
+    """Every-rules with night spacing (and quiet hours half the time)."""
+    interval = draw(short_intervals)
+    anchor = draw(times_of_day)
+    night = draw(night_spacings(interval, edge))
+    assume(since_last or not night_covers_grid(interval, anchor, night.window))
+    quiet = draw(st.none() | quiet_hours)
+    return EveryRule(interval, anchor, quiet, since_last, night)
+
+
 once_rules = st.datetimes(utc(2020, 1, 1).replace(tzinfo=None), utc(2035, 1, 1).replace(tzinfo=None)).map(
     lambda moment: OnceRule(moment.replace(tzinfo=UTC))
 )
@@ -260,7 +332,10 @@ def zone_and_instant(draw: st.DrawFn, hours: int = 72) -> tuple[str, datetime]:
 
 
 # How long before "now" the last session was: often within a day, up to five days (and a little after).
-gaps = st.one_of(st.integers(-3600, 86400), st.integers(-3600, 5 * 86400))
+gaps = st.one_of(
+    st.integers(-3600, 86400),
+    st.builds(lambda days, seconds: days * 86400 + seconds, st.integers(1, 5), st.integers(0, 86399)),
+)
 
 
 @st.composite
@@ -291,10 +366,20 @@ def since_last_cases(draw: st.DrawFn) -> tuple[EveryRule, str, datetime, datetim
     """A since-last rule, its zone, now and the last session, with a clock change near now and quiet
     hours with an edge near it."""
     zone, after, edge = draw(near_a_transition())
-    quiet = QuietHours(*draw(window_near(edge))) if draw(st.integers(0, 4)) else None
-    rule = EveryRule(draw(short_intervals), hm("00:00"), quiet, since_last=True)
+    if draw(st.booleans()):
+        rule = draw(night_rules(since_last=True, edge=edge))
+    else:
+        quiet = QuietHours(*draw(window_near(edge))) if draw(st.integers(0, 4)) else None
+        rule = EveryRule(draw(short_intervals), hm("00:00"), quiet, since_last=True)
     since = after - timedelta(seconds=draw(gaps))
     return rule, zone, after, since
+
+
+@st.composite
+def night_grid_cases(draw: st.DrawFn) -> tuple[EveryRule, str, datetime]:
+    """A grid with night spacing whose window has an edge near a clock change, and an instant near it."""
+    zone, after, edge = draw(near_a_transition())
+    return draw(night_rules(since_last=False, edge=edge)), zone, after
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -855,25 +940,27 @@ def test_next_fire_accepts_aware_instants_in_any_zone() -> None:
 # next_fire: properties over the five zones, with instants near their transitions
 
 
-@SLOW
-@given(rule=st.one_of(at_rules, grid_rules), place=zone_and_instant())
-def test_daily_rules_fire_exactly_the_listed_times(
-    rule: AtRule | EveryRule, place: tuple[str, datetime]
-) -> None:
-    """Iterating over three days yields every listed local time once, in order, and nothing else."""
-    zone, start = place
-    end = start + timedelta(days=3)
-    expected = reference_fires(rule, zone, start, end)
+def fires_until(rule: Rule, zone: str, start: datetime, end: datetime) -> list[datetime]:
     got: list[datetime] = []
     after = start
     while True:
         fire = next_fire(rule, zone, after)
         assert fire is not None and fire > after and fire.tzinfo is UTC
         if fire > end:
-            break
+            return got
         got.append(fire)
         after = fire
-    assert got == expected
+
+
+@SLOW
+@given(rule=st.one_of(at_rules, grid_rules, night_rules(since_last=False)), place=zone_and_instant())
+def test_daily_rules_fire_exactly_the_listed_times(
+    rule: AtRule | EveryRule, place: tuple[str, datetime]
+) -> None:
+    """Iterating over three days yields every listed local time once, in order, and nothing else."""
+    zone, start = place
+    end = start + timedelta(days=3)
+    assert fires_until(rule, zone, start, end) == reference_fires(rule, zone, start, end)
 
 
 @SLOW
@@ -1000,7 +1087,7 @@ def test_since_last_is_since_plus_interval_outside_quiet_hours(
 
 
 @SLOW
-@given(rule=since_rules, place=zone_and_instant(), gap=gaps)
+@given(rule=st.one_of(since_rules, night_rules(since_last=True)), place=zone_and_instant(), gap=gaps)
 def test_since_last_agrees_with_the_reference(rule: EveryRule, place: tuple[str, datetime], gap: int) -> None:
     """Any since-last rule, now near a transition half the time, the last session up to five days before."""
     zone, after = place
@@ -1017,8 +1104,18 @@ def test_since_last_agrees_with_the_reference_where_the_clock_jumps_in_quiet_hou
     assert next_fire(rule, zone, after, since=since) == reference_since_last(rule, zone, after, since)
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=night_grid_cases())
+def test_night_spacing_on_a_grid_agrees_with_the_reference_where_the_clock_jumps(
+    case: tuple[EveryRule, str, datetime],
+) -> None:
+    rule, zone, start = case
+    end = start + timedelta(days=2)
+    assert fires_until(rule, zone, start, end) == reference_fires(rule, zone, start, end)
+
+
 @SLOW
-@given(rule=st.one_of(at_rules, grid_rules), place=zone_and_instant())
+@given(rule=st.one_of(at_rules, grid_rules, night_rules(since_last=False)), place=zone_and_instant())
 def test_the_fast_path_agrees_with_the_exact_computation(
     rule: AtRule | EveryRule, place: tuple[str, datetime]
 ) -> None:
