@@ -58,6 +58,30 @@ VALUE_HELP = {
     "count": COUNT_HELP,
 }
 
+# For /pump edit: what each changeable value is called, and the reminders it belongs to.
+EDIT_FIELDS = {
+    "interval": "interval",
+    "times": "times",
+    "starting": "starting time",
+    "quiet": "quiet hours",
+    "night": "night spacing",
+    "until": "end date",
+    "count": "count",
+    "zone": "time zone",
+}
+EDIT_SHAPES = {
+    "every": (
+        "a reminder every few hours",
+        "interval, starting time, quiet hours, night spacing, end or time zone",
+    ),
+    "since_last": (
+        "a reminder that counts from your last session",
+        "interval, quiet hours, night spacing, end or time zone",
+    ),
+    "at": ("a reminder at set times", "times, end or time zone"),
+    "once": ("a one-off reminder", "time zone"),
+}
+
 URL_ACCEPTED = (
     "Accepted: an https:// link to a website name (not an IP address), with no user name or password "
     "in it, up to 512 characters, for example `https://llli.org/breastfeeding-info/`"
@@ -127,6 +151,10 @@ MESSAGES: dict[str, str] = {
         "With those settings the reminder has no time left to fire ({ends}). Choose a later `until` "
         "or a larger `count`, e.g. `until:tomorrow` or `count:8`."
     ),
+    "reminder.edit_nothing": (
+        "Tell me what to change, e.g. `interval:2h30m`, `starting:06:00` or `quiet_hours:23:00-06:00`."
+    ),
+    "reminder.edit_not_applicable": ("{shape} has no {field} to change. You can change its {changeable}."),
     # ---------------------------------------------------------------- reminders
     "reminder.limit_active": (
         "You already have {limit} active reminders, the most Latch keeps per person. "
@@ -308,6 +336,11 @@ def _reminder_data(code: str, data: Mapping[str, Any]) -> dict[str, Any]:
         if ends.until is not None:
             limits.append(describe_date(ends.until))
         shown["ends"] = f"it ends after {joined(limits, 'or')}"
+    if code == "reminder.edit_not_applicable":
+        shape, changeable = EDIT_SHAPES[str(data.get("shape"))]
+        shown["shape"] = shape[0].upper() + shape[1:]
+        shown["field"] = EDIT_FIELDS[str(data.get("field"))]
+        shown["changeable"] = changeable
     return shown
 
 
@@ -337,7 +370,7 @@ def refusal_text(refusal: Refusal) -> str:
     data: dict[str, Any] = dict(refusal.data)
     if refusal.code.startswith("reminder.") and "kind" in data:
         data["help"] = VALUE_HELP[str(data["kind"])]
-    if refusal.code in {"reminder.never_fires"}:
+    if refusal.code in {"reminder.never_fires", "reminder.edit_not_applicable"}:
         data = _reminder_data(refusal.code, data)
     if refusal.code.startswith("post."):
         data = _post_data(data)

@@ -1,4 +1,4 @@
-"""Reminders shaped like a pumping day: reminders that end, and night spacing.
+"""Reminders shaped like a pumping day: reminders that end, night spacing, and editing a schedule.
 
 The reference comparisons for night spacing across clock changes are in test_reminder_rules.py; here are
 the worked examples, the properties that state the rules in other words, parsing, refusals and storage.
@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from bot.domain.reminders.editing import CLEAR, ReminderEditError, RuleChanges, edit_rule
 from bot.domain.reminders.model import (
     AtRule,
     DailyWindow,
@@ -43,6 +44,7 @@ from bot.domain.reminders.parsing import (
     parse_until,
 )
 from bot.domain.reminders.schedule import is_last, next_fire, next_fires
+from bot.domain.timezones import UnknownZoneError
 from bot.errors import Refusal
 from bot.ui.messages import COUNT_HELP, NIGHT_HELP, NIGHT_INTERVAL_HELP, UNTIL_HELP, has_text, refusal_text
 from bot.ui.reminder_text import LAST_ONE, describe, ends_line, upcoming_text
@@ -843,3 +845,125 @@ def test_every_reminder_refusal_code_has_a_message() -> None:
     codes.update({"reminder.quiet_same", "reminder.night_same"})  # built from the value's kind
     assert len(codes) >= 15  # the pattern does find the codes
     assert [code for code in sorted(codes) if not has_text(code)] == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# Editing a schedule
+
+
+EDIT_NOW = utc(2026, 6, 1, 10, 15)  # 11:15 BST
+
+
+def test_editing_the_interval_of_a_grid_shows_the_next_three() -> None:
+    rule = EveryRule(3 * H, hm("06:00"), QuietHours(hm("23:00"), hm("06:00")))
+    edited = edit_rule(rule, LONDON, RuleChanges(interval=2 * H + 30 * M), now=EDIT_NOW)
+    assert edited.rule == EveryRule(2 * H + 30 * M, hm("06:00"), QuietHours(hm("23:00"), hm("06:00")))
+    assert edited.zone == LONDON
+    # From 06:00 every 2 h 30 min: 08:30, 11:00, 13:30, 16:00, 18:30.
+    assert walls(edited.upcoming, LONDON) == ["01 13:30 BST", "01 16:00 BST", "01 18:30 BST"]
+
+
+def test_editing_the_starting_time_and_clearing_quiet_hours() -> None:
+    rule = EveryRule(3 * H, hm("06:00"), QuietHours(hm("23:00"), hm("06:00")))
+    edited = edit_rule(rule, LONDON, RuleChanges(starting=hm("07:00"), quiet=CLEAR), now=EDIT_NOW)
+    assert edited.rule == EveryRule(3 * H, hm("07:00"))
+    assert walls(edited.upcoming, LONDON) == ["01 13:00 BST", "01 16:00 BST", "01 19:00 BST"]
+
+
+def test_editing_the_zone_keeps_the_wall_times() -> None:
+    rule = AtRule((hm("07:00"),))
+    edited = edit_rule(rule, LONDON, RuleChanges(zone="new york"), now=EDIT_NOW)
+    assert edited.rule == rule and edited.zone == NEW_YORK
+    assert walls(edited.upcoming, NEW_YORK) == ["01 07:00 EDT", "02 07:00 EDT", "03 07:00 EDT"]
+    with pytest.raises(UnknownZoneError):
+        edit_rule(rule, LONDON, RuleChanges(zone="Atlantis"), now=EDIT_NOW)
+
+
+def test_editing_times_and_ends_of_an_at_reminder() -> None:
+    rule = AtRule((hm("07:00"),), ends=Ends(until=date(2026, 6, 10)))
+    edited = edit_rule(rule, LONDON, RuleChanges(times=(hm("12:00"), hm("18:00")), count=2), now=EDIT_NOW)
+    assert edited.rule == AtRule((hm("12:00"), hm("18:00")), ends=Ends(date(2026, 6, 10), 2))
+    assert walls(edited.upcoming, LONDON) == ["01 12:00 BST", "01 18:00 BST"]
+    cleared = edit_rule(edited.rule, LONDON, RuleChanges(until=CLEAR, count=CLEAR), now=EDIT_NOW)
+    assert cleared.rule == AtRule((hm("12:00"), hm("18:00")))
+    assert len(cleared.upcoming) == 3
+
+
+def test_an_edit_is_checked_as_a_new_reminder_is() -> None:
+    spaced = EveryRule(3 * H, hm("06:00"), night=night("22:00-06:00", 4 * H))
+    with pytest.raises(ReminderRuleError) as shorter:
+        edit_rule(spaced, LONDON, RuleChanges(interval=5 * H), now=EDIT_NOW)  # the night's 4 h is now shorter
+    assert shorter.value.code == "reminder.night_shorter"
+    counted = EveryRule(3 * H, hm("06:00"), ends=Ends(count=10))
+    with pytest.raises(ReminderRuleError) as reached:
+        edit_rule(counted, LONDON, RuleChanges(count=6), now=EDIT_NOW, fired_count=6)
+    assert refusal_text(reached.value).startswith(
+        "With those settings the reminder has no time left to fire (it ends after 6 reminders, 6 already "
+        "sent)."
+    )
+    more = edit_rule(counted, LONDON, RuleChanges(count=8), now=EDIT_NOW, fired_count=6)
+    assert len(more.upcoming) == 2
+    night_added = edit_rule(
+        EveryRule(3 * H, hm("06:00")),
+        LONDON,
+        RuleChanges(night=DailyWindow(hm("22:00"), hm("06:00")), night_interval=4 * H + 30 * M),
+        now=EDIT_NOW,
+    )
+    assert night_added.rule == EveryRule(3 * H, hm("06:00"), night=night("22:00-06:00", 4 * H + 30 * M))
+    assert edit_rule(night_added.rule, LONDON, RuleChanges(night=CLEAR), now=EDIT_NOW).rule == EveryRule(
+        3 * H, hm("06:00")
+    )
+
+
+def test_editing_a_since_last_reminder_counts_from_the_last_session() -> None:
+    rule = EveryRule(3 * H, hm("00:00"), since_last=True)
+    done = utc(2026, 6, 1, 9)
+    edited = edit_rule(rule, LONDON, RuleChanges(interval=2 * H), now=EDIT_NOW, since=done)
+    assert edited.upcoming == (utc(2026, 6, 1, 11), utc(2026, 6, 1, 13), utc(2026, 6, 1, 15))
+
+
+@pytest.mark.parametrize(
+    ("rule", "changes", "message"),
+    [
+        (
+            EveryRule(3 * H, hm("00:00"), since_last=True),
+            RuleChanges(starting=hm("06:00")),
+            "A reminder that counts from your last session has no starting time to change. You can change "
+            "its interval, quiet hours, night spacing, end or time zone.",
+        ),
+        (
+            AtRule((hm("07:00"),)),
+            RuleChanges(interval=3 * H),
+            "A reminder at set times has no interval to change. You can change its times, end or time zone.",
+        ),
+        (
+            EveryRule(3 * H, hm("06:00")),
+            RuleChanges(times=(hm("07:00"),)),
+            "A reminder every few hours has no times to change. You can change its interval, starting time, "
+            "quiet hours, night spacing, end or time zone.",
+        ),
+        (
+            OnceRule(utc(2026, 6, 2)),
+            RuleChanges(quiet=QuietHours(hm("23:00"), hm("06:00"))),
+            "A one-off reminder has no quiet hours to change. You can change its time zone.",
+        ),
+    ],
+)
+def test_an_edit_of_a_value_the_reminder_does_not_have_is_refused(
+    rule: Rule, changes: RuleChanges, message: str
+) -> None:
+    with pytest.raises(ReminderEditError) as refused:
+        edit_rule(rule, LONDON, changes, now=EDIT_NOW)
+    assert refusal_text(refused.value) == message
+
+
+def test_an_edit_without_a_value_is_refused() -> None:
+    with pytest.raises(ReminderEditError) as refused:
+        edit_rule(AtRule((hm("07:00"),)), LONDON, RuleChanges(), now=EDIT_NOW)
+    assert "Tell me what to change, e.g." in refusal_text(refused.value)
+
+
+def test_a_one_off_reminder_keeps_its_instant_in_another_zone() -> None:
+    once = OnceRule(utc(2026, 6, 2, 8))
+    edited = edit_rule(once, LONDON, RuleChanges(zone="Asia/Kolkata"), now=EDIT_NOW)
+    assert edited.rule == once and edited.zone == KOLKATA and edited.upcoming == (utc(2026, 6, 2, 8),)
