@@ -27,7 +27,10 @@ from bot.domain.reminders.model import (
 from bot.domain.reminders.parsing import (
     ReminderInputError,
     parse_after,
+    parse_count,
     parse_interval,
+    parse_night_interval,
+    parse_night_window,
     parse_quiet_hours,
     parse_time_of_day,
     parse_times,
@@ -491,7 +494,16 @@ def test_parse_interval_refuses_out_of_range(minutes: int) -> None:
     assert "30m to 24h" in refusal_text(refused.value)
 
 
-PARSERS = [parse_interval, parse_after, parse_time_of_day, parse_times, parse_quiet_hours]
+PARSERS = [
+    parse_interval,
+    parse_after,
+    parse_time_of_day,
+    parse_times,
+    parse_quiet_hours,
+    parse_night_window,
+    parse_night_interval,
+    parse_count,
+]
 
 
 @pytest.mark.parametrize("parser", PARSERS)
