@@ -312,6 +312,8 @@ def _last_step(rule: EveryRule, zone: ZoneInfo, start: datetime, after: datetime
     if night is None:
         missed = (after - start) // rule.interval if after > start else 0
         return start + missed * rule.interval if missed >= 1 else None
+    if after < start + rule.interval:
+        return None  # every step is at least the interval after the one before
     last: datetime | None = None
     step = start
     while True:
