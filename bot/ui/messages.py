@@ -12,12 +12,14 @@ A code without a template is a bug, reported like any other (`bot.ui.replies`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from string import Formatter
 from typing import Any
 
+from bot.domain.reminders.model import DailyWindow, Ends
 from bot.errors import Refusal, Typed
-from bot.ui.text import clip_typed, format_duration, joined, timestamp
+from bot.ui.reminder_text import describe_date, describe_quiet
+from bot.ui.text import clip_typed, counted, format_duration, joined, timestamp
 
 # Permissions by discord.py's name, as Discord's settings show them.
 PERMISSION_LABELS = {
@@ -33,6 +35,15 @@ TIME_HELP = "Use a time of day, e.g. `06:00`, `9:30`, `6am` or `1pm`."
 TIMES_HELP = "Use 1 to 12 times of day separated by commas or spaces, e.g. `06:00, 9:30, 13:00` or `6am 1pm`."
 QUIET_HELP = "Use quiet hours as start-end, e.g. `23:00-06:00` or `11pm-6am`."
 QUIET_SAME_HELP = "Quiet hours need a start and an end that differ, e.g. `23:00-06:00`."
+NIGHT_HELP = "Use a night window as start-end, e.g. `22:00-06:00` or `10pm-6am`."
+NIGHT_SAME_HELP = "A night window needs a start and an end that differ, e.g. `22:00-06:00`."
+NIGHT_INTERVAL_HELP = "Use a duration from 30m to 24h, at least the daytime interval, e.g. `4h30m` or `5h`."
+UNTIL_HELP = (
+    "Use a day in the reminder's time zone with the month as a word, or year-month-day, e.g. "
+    "`24 Dec`, `Dec 24 2026`, `2026-12-24`, `today` or `tomorrow`."
+)
+COUNT_HELP = "Use a number of reminders from 1 to 500, e.g. `8` or `20`."
+NIGHT_EXAMPLE = "`interval:3h night:22:00-06:00 night_interval:4h30m`"
 
 # What each kind of reminder value accepts (bot.domain.reminders.parsing.ValueKind).
 VALUE_HELP = {
@@ -41,6 +52,34 @@ VALUE_HELP = {
     "time": TIME_HELP,
     "times": TIMES_HELP,
     "quiet": QUIET_HELP,
+    "night": NIGHT_HELP,
+    "night_interval": NIGHT_INTERVAL_HELP,
+    "until": UNTIL_HELP,
+    "count": COUNT_HELP,
+}
+
+# For /pump edit: what each changeable value is called, and the reminders it belongs to.
+EDIT_FIELDS = {
+    "interval": "interval",
+    "times": "times",
+    "starting": "starting time",
+    "quiet": "quiet hours",
+    "night": "night spacing",
+    "until": "end date",
+    "count": "count",
+    "zone": "time zone",
+}
+EDIT_SHAPES = {
+    "every": (
+        "a reminder every few hours",
+        "interval, starting time, quiet hours, night spacing, end or time zone",
+    ),
+    "since_last": (
+        "a reminder that counts from your last session",
+        "interval, quiet hours, night spacing, end or time zone",
+    ),
+    "at": ("a reminder at set times", "times, end or time zone"),
+    "once": ("a one-off reminder", "time zone"),
 }
 
 URL_ACCEPTED = (
@@ -75,6 +114,47 @@ MESSAGES: dict[str, str] = {
     "reminder.too_long": "That is longer than {limit}. {help}",
     "reminder.too_many_times": "That is more than {limit} times. {help}",
     "reminder.quiet_same": QUIET_SAME_HELP,
+    "reminder.night_same": NIGHT_SAME_HELP,
+    "reminder.date_ambiguous": (
+        "I can't tell the day from the month in {typed}. Write the month as a word, or the date as "
+        "year-month-day, e.g. `3 Apr`, `Apr 3` or `2026-04-03`."
+    ),
+    "reminder.no_such_date": "{typed} isn't a day on the calendar. {help}",
+    "reminder.until_past": (
+        "{until} has already passed in {zone}, where it is {today} today. Use today or a later day, "
+        "e.g. `tomorrow`, `24 Dec` or `2026-12-24`."
+    ),
+    "reminder.until_too_far": (
+        "That is more than {years} years ahead. Use a day within {years} years, e.g. `24 Dec` or "
+        "`2026-12-24`, or leave `until` out for a reminder that doesn't end."
+    ),
+    "reminder.count_range": "A count is from {low} to {high} reminders; {typed} isn't. {help}",
+    # ---------------------------------------------------------------- reminder values together
+    "reminder.night_incomplete": (
+        "Night spacing needs both a window and the gap through it, e.g. " + NIGHT_EXAMPLE + "."
+    ),
+    "reminder.night_shorter": (
+        "The night interval ({night_interval}) is shorter than the interval ({interval}); night spacing "
+        "only makes the gap longer. Use a night interval of {interval} or more, e.g. " + NIGHT_EXAMPLE + "."
+    ),
+    "reminder.night_in_quiet": (
+        "The night window {night} is inside your quiet hours {quiet}, which already silence it, so it "
+        "would never have a reminder to space out. Use a night window that reaches outside them, e.g. "
+        "`night:22:00-06:00` with `quiet_hours:01:00-05:00`, or leave `night` out."
+    ),
+    "reminder.night_covers_grid": (
+        "Every time of this reminder (every {interval} from {anchor}) falls in the night window {night}, "
+        "so no daytime rhythm is left to stretch. Use a shorter night window or a shorter interval, "
+        "e.g. " + NIGHT_EXAMPLE + ", or leave `night` out."
+    ),
+    "reminder.never_fires": (
+        "With those settings the reminder has no time left to fire ({ends}). Choose a later `until` "
+        "or a larger `count`, e.g. `until:tomorrow` or `count:8`."
+    ),
+    "reminder.edit_nothing": (
+        "Tell me what to change, e.g. `interval:2h30m`, `starting:06:00` or `quiet_hours:23:00-06:00`."
+    ),
+    "reminder.edit_not_applicable": ("{shape} has no {field} to change. You can change its {changeable}."),
     # ---------------------------------------------------------------- reminders
     "reminder.limit_active": (
         "You already have {limit} active reminders, the most Latch keeps per person. "
@@ -252,6 +332,26 @@ def _post_data(data: Mapping[str, Any]) -> dict[str, Any]:
     return shown
 
 
+def _reminder_data(code: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts of a reminder refusal whose wording depends on them."""
+    shown = dict(data)
+    if code == "reminder.never_fires" and isinstance(data.get("ends"), Ends):
+        ends: Ends = data["ends"]
+        fired = data.get("fired_count") or 0
+        limits = []
+        if ends.count is not None:
+            limits.append(counted(ends.count, "reminder") + (f", {fired} already sent" if fired else ""))
+        if ends.until is not None:
+            limits.append(describe_date(ends.until))
+        shown["ends"] = f"it ends after {joined(limits, 'or')}"
+    if code == "reminder.edit_not_applicable":
+        shape, changeable = EDIT_SHAPES[str(data.get("shape"))]
+        shown["shape"] = shape[0].upper() + shape[1:]
+        shown["field"] = EDIT_FIELDS[str(data.get("field"))]
+        shown["changeable"] = changeable
+    return shown
+
+
 def _display(value: object) -> str:
     if isinstance(value, Typed):
         return f"“{clip_typed(value.text)}”"
@@ -261,6 +361,12 @@ def _display(value: object) -> str:
         return format_duration(value)
     if isinstance(value, datetime):
         return timestamp(value, "R")
+    if isinstance(value, date):
+        return describe_date(value)
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, DailyWindow):
+        return describe_quiet(value)
     if isinstance(value, list | tuple):
         return joined([str(item) for item in value])
     return str(value)
@@ -272,6 +378,8 @@ def refusal_text(refusal: Refusal) -> str:
     data: dict[str, Any] = dict(refusal.data)
     if refusal.code.startswith("reminder.") and "kind" in data:
         data["help"] = VALUE_HELP[str(data["kind"])]
+    if refusal.code in {"reminder.never_fires", "reminder.edit_not_applicable"}:
+        data = _reminder_data(refusal.code, data)
     if refusal.code.startswith("post."):
         data = _post_data(data)
     if refusal.code == "card.gone":

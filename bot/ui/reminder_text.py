@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from collections.abc import Sequence
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.domain.reminders.model import AtRule, OnceRule, QuietHours, Reminder, Rule
-from bot.ui.text import counted, format_duration, timestamp, when_text
+from bot.domain.reminders.model import AtRule, DailyWindow, Ends, NightSpacing, OnceRule, Reminder, Rule
+from bot.ui.text import counted, format_duration, joined, timestamp, when_text
 
 TITLE = "Time to pump"
 LATE_TITLE = "Time to pump (late)"
@@ -34,21 +35,47 @@ def _hhmm(moment: time) -> str:
     return moment.strftime("%H:%M")
 
 
-def describe_quiet(quiet: QuietHours) -> str:
+def describe_quiet(quiet: DailyWindow) -> str:
     return f"{_hhmm(quiet.start)}\u2013{_hhmm(quiet.end)}"  # en dash
 
 
+def describe_night(night: NightSpacing) -> str:
+    """ "nights 22:00-06:00 (an en dash) every 4 h 30 min"."""
+    return f"nights {describe_quiet(night.window)} every {format_duration(night.interval)}"
+
+
+def describe_date(day: date) -> str:
+    """ "24 Dec 2026"."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def describe_ends(ends: Ends) -> str:
+    """ "until 24 Dec 2026", "8 times", "8 times until 24 Dec 2026"."""
+    parts = []
+    if ends.count is not None:
+        parts.append(counted(ends.count, "time"))
+    if ends.until is not None:
+        parts.append(f"until {describe_date(ends.until)}")
+    return " ".join(parts)
+
+
 def describe(rule: Rule, zone: str) -> str:
-    """A short human summary, e.g. "every 3 h from 06:00 · quiet 23:00-06:00 · Europe/London" (an en dash)."""
+    """A short human summary, e.g. "every 3 h from 06:00 · quiet 23:00-06:00 · Europe/London" (an en dash),
+    with its night spacing and its end when it has them."""
     if isinstance(rule, OnceRule):
         local = rule.at.astimezone(ZoneInfo(zone))
         return f"once at {_hhmm(local.time())} on {local.day} {local:%b} · {zone}"
     if isinstance(rule, AtRule):
-        return f"at {', '.join(_hhmm(moment) for moment in rule.times)} · {zone}"
-    start = "after the last session" if rule.since_last else f"from {_hhmm(rule.anchor)}"
-    parts = [f"every {format_duration(rule.interval)} {start}"]
-    if rule.quiet is not None:
-        parts.append(f"quiet {describe_quiet(rule.quiet)}")
+        parts = [f"at {', '.join(_hhmm(moment) for moment in rule.times)}"]
+    else:
+        start = "after the last session" if rule.since_last else f"from {_hhmm(rule.anchor)}"
+        parts = [f"every {format_duration(rule.interval)} {start}"]
+        if rule.night is not None:
+            parts.append(describe_night(rule.night))
+        if rule.quiet is not None:
+            parts.append(f"quiet {describe_quiet(rule.quiet)}")
+    if rule.ends is not None:
+        parts.append(describe_ends(rule.ends))
     parts.append(zone)
     return " · ".join(parts)
 
@@ -58,6 +85,31 @@ def zoned_when(instant: datetime, zone: str) -> str:
     reader's (Discord shows a timestamp in each reader's zone)."""
     local = instant.astimezone(ZoneInfo(zone))
     return f"{_hhmm(local.time())} in {zone} (your {timestamp(instant, 't')}, {timestamp(instant, 'R')})"
+
+
+def ends_line(rule: Rule, fired_count: int | None = None) -> str | None:
+    """When a repeating reminder ends, for /pump list and the answer to creating or editing it:
+    "Ends after 24 Dec 2026.", "Ends after 8 reminders (3 left)."; None when it does not end."""
+    if isinstance(rule, OnceRule) or rule.ends is None:
+        return None
+    ends = rule.ends
+    parts = []
+    if ends.count is not None:
+        left = "" if fired_count is None else f" ({max(ends.count - fired_count, 0)} left)"
+        parts.append(f"{counted(ends.count, 'reminder')}{left}")
+    if ends.until is not None:
+        parts.append(describe_date(ends.until))
+    return f"Ends after {joined(parts, 'or')}."
+
+
+LAST_ONE = "This is the last one: the reminder ends with it."
+
+
+def upcoming_text(fires: Sequence[datetime]) -> str:
+    """The next fires of a reminder, as each reader's local time: "Next: …, … and …"."""
+    if not fires:
+        return "It has no time left to fire."
+    return f"Next: {joined([when_text(fire) for fire in fires])}."
 
 
 def late_text(scheduled_for: datetime) -> str:

@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.reminders.model import (
     AtRule,
     EveryRule,
+    NightSpacing,
     OnceRule,
     QuietHours,
     Rule,
     kind_of,
+    night_covers_grid,
     rule_from_json,
     rule_to_json,
 )
 from bot.domain.reminders.parsing import (
     ReminderInputError,
     parse_after,
+    parse_count,
     parse_interval,
+    parse_night_interval,
+    parse_night_window,
     parse_quiet_hours,
     parse_time_of_day,
     parse_times,
@@ -47,7 +53,9 @@ LONDON = "Europe/London"
 SYDNEY = "Australia/Sydney"
 KOLKATA = "Asia/Kolkata"
 LORD_HOWE = "Australia/Lord_Howe"
-ZONES = (NEW_YORK, LONDON, SYDNEY, KOLKATA, LORD_HOWE)
+DENVER = "America/Denver"
+TROLL = "Antarctica/Troll"  # +00 in winter, +02 in summer: a two-hour jump at 01:00 UTC
+ZONES = (NEW_YORK, LONDON, SYDNEY, KOLKATA, LORD_HOWE, DENVER, TROLL)
 
 SLOW = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -142,26 +150,112 @@ def day_wall_times(rule: EveryRule | AtRule, day: date) -> Iterator[datetime]:
         wall += rule.interval
 
 
+def night_end_wall(wall: datetime, window: QuietHours) -> datetime:
+    """The naive wall time at which the night that `wall` (inside the window) belongs to ends."""
+    crosses = window.start > window.end and wall.time() >= window.start
+    return datetime.combine(wall.date() + timedelta(days=1 if crosses else 0), window.end)
+
+
+def night_spaced_walls(rule: EveryRule, first_day: date, last_day: date) -> list[datetime]:
+    """A grid's wall times with night spacing, by following the rule one fire at a time: from a fire, the
+    next is the grid's next wall time, unless that is in the night window; then it is the fire + the night
+    interval, or the end of that night if it comes first."""
+    assert rule.night is not None
+    window, stretch = rule.night.window, rule.night.interval
+    grid = sorted(
+        wall
+        for offset in range((last_day - first_day).days + 3)
+        for wall in day_wall_times(rule, first_day - timedelta(days=1) + timedelta(days=offset))
+    )
+    fire = next(wall for wall in grid if not in_quiet(wall.time(), window))
+    walls = [fire]
+    while fire < datetime.combine(last_day, time(0)):
+        following = grid[bisect_right(grid, fire)]
+        if in_quiet(following.time(), window):
+            fire = min(fire + stretch, night_end_wall(following, window))
+        else:
+            fire = following
+        walls.append(fire)
+    return [wall for wall in walls if wall.date() >= first_day]
+
+
+def listed_walls(rule: EveryRule | AtRule, first_day: date, last_day: date) -> list[datetime]:
+    if isinstance(rule, EveryRule) and rule.night is not None:
+        return night_spaced_walls(rule, first_day, last_day + timedelta(days=1))
+    walls: list[datetime] = []
+    day = first_day
+    while day <= last_day:
+        walls.extend(day_wall_times(rule, day))
+        day += timedelta(days=1)
+    return walls
+
+
 def reference_fires(rule: EveryRule | AtRule, zone: str, start: datetime, end: datetime) -> list[datetime]:
     """All fires in (start, end]: each listed wall time at zoneinfo's fold=0 instant, moved by quiet hours."""
     quiet = rule.quiet if isinstance(rule, EveryRule) else None
     first_day = local(start, zone).date() - timedelta(days=2)
     last_day = local(end, zone).date() + timedelta(days=1)
     found = set()
-    day = first_day
-    while day <= last_day:
-        for wall in day_wall_times(rule, day):
-            if quiet is not None and in_quiet(wall.time(), quiet):
-                crosses = quiet.start > quiet.end and wall.time() >= quiet.start
-                end_day = wall.date() + timedelta(days=1 if crosses else 0)
-                # A gap may swallow a whole non-quiet window; then the quiet period runs on a day.
-                while in_quiet(local(wall_instant(end_day, quiet.end, zone), zone).time(), quiet):
-                    end_day += timedelta(days=1)
-                found.add(wall_instant(end_day, quiet.end, zone))
-            else:
-                found.add(moved_by_quiet(wall_instant(wall.date(), wall.time(), zone), zone, quiet))
-        day += timedelta(days=1)
+    for wall in listed_walls(rule, first_day, last_day):
+        if quiet is not None and in_quiet(wall.time(), quiet):
+            crosses = quiet.start > quiet.end and wall.time() >= quiet.start
+            end_day = wall.date() + timedelta(days=1 if crosses else 0)
+            # A gap may swallow a whole non-quiet window; then the quiet period runs on a day.
+            while in_quiet(local(wall_instant(end_day, quiet.end, zone), zone).time(), quiet):
+                end_day += timedelta(days=1)
+            found.add(wall_instant(end_day, quiet.end, zone))
+        else:
+            found.add(moved_by_quiet(wall_instant(wall.date(), wall.time(), zone), zone, quiet))
     return sorted(instant for instant in found if start < instant <= end)
+
+
+def quiet_end_after(instant: datetime, zone: str, quiet: QuietHours) -> datetime:
+    """The first later instant at which the local clock reads the quiet end (either instant of a doubled
+    wall time, zoneinfo's fold=0 instant of a missing one) and that is not itself in quiet hours."""
+    day = local(instant, zone).date()
+    candidates = [
+        wall_instant(day + timedelta(days=shift), quiet.end, zone, fold)
+        for shift in range(-1, 4)
+        for fold in (0, 1)
+    ]
+    return min(
+        candidate
+        for candidate in candidates
+        if candidate > instant and not in_quiet(local(candidate, zone).time(), quiet)
+    )
+
+
+def held_by_quiet(instant: datetime, zone: str, quiet: QuietHours | None) -> datetime:
+    if quiet is None or not in_quiet(local(instant, zone).time(), quiet):
+        return instant
+    return quiet_end_after(instant, zone, quiet)
+
+
+def following_step(rule: EveryRule, zone: str, step: datetime) -> datetime:
+    """The interval later; in the night window, the night interval later or that night's end if sooner."""
+    following = step + rule.interval
+    if rule.night is None or not in_quiet(local(following, zone).time(), rule.night.window):
+        return following
+    return min(step + rule.night.interval, quiet_end_after(following, zone, rule.night.window))
+
+
+def since_last_steps(rule: EveryRule, zone: str, since: datetime, until: datetime) -> list[datetime]:
+    """The steps of the rhythm that counts from `since`, one by one, up to `until`."""
+    steps = [following_step(rule, zone, since)]
+    while steps[-1] <= until:
+        steps.append(following_step(rule, zone, steps[-1]))
+    return steps
+
+
+def reference_since_last(rule: EveryRule, zone: str, after: datetime, since: datetime) -> datetime:
+    """The earliest fire after `after` among the last step at or before it and every later step, each
+    held to the end of the quiet period it falls in; earlier steps are superseded by the last one."""
+    steps = since_last_steps(rule, zone, since, after + timedelta(days=4))
+    missed = [index for index, step in enumerate(steps) if step <= after]
+    first = missed[-1] if missed else 0
+    return min(
+        fire for fire in (held_by_quiet(step, zone, rule.quiet) for step in steps[first:]) if fire > after
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -194,6 +288,30 @@ since_rules = st.builds(
     quiet=st.none() | quiet_hours,
     since_last=st.just(True),
 )
+
+
+@st.composite
+def night_spacings(draw: st.DrawFn, interval: timedelta, edge: time | None = None) -> NightSpacing:
+    """A night window (with an edge at `edge` when given) and a night interval at least `interval`."""
+    if edge is None:
+        start, end = draw(st.tuples(times_of_day, times_of_day).filter(lambda pair: pair[0] != pair[1]))
+    else:
+        start, end = draw(window_near(edge))
+    longer = timedelta(minutes=draw(st.one_of(st.integers(0, 180), st.integers(0, 24 * 60))))
+    return NightSpacing(QuietHours(start, end), interval + longer)
+
+
+@st.composite
+def night_rules(draw: st.DrawFn, since_last: bool, edge: time | None = None) -> EveryRule:
+    """Every-rules with night spacing (and quiet hours half the time)."""
+    interval = draw(short_intervals)
+    anchor = draw(times_of_day)
+    night = draw(night_spacings(interval, edge))
+    assume(since_last or not night_covers_grid(interval, anchor, night.window))
+    quiet = draw(st.none() | quiet_hours)
+    return EveryRule(interval, anchor, quiet, since_last, night)
+
+
 once_rules = st.datetimes(utc(2020, 1, 1).replace(tzinfo=None), utc(2035, 1, 1).replace(tzinfo=None)).map(
     lambda moment: OnceRule(moment.replace(tzinfo=UTC))
 )
@@ -204,16 +322,67 @@ any_instant = st.datetimes(utc(2025, 6, 1).replace(tzinfo=None), utc(2028, 6, 1)
 
 
 @st.composite
-def zone_and_instant(draw: st.DrawFn) -> tuple[str, datetime]:
-    """A zone and an instant, half the time within three days of one of that zone's transitions."""
+def zone_and_instant(draw: st.DrawFn, hours: int = 72) -> tuple[str, datetime]:
+    """A zone and an instant, half the time within `hours` of one of that zone's transitions."""
     zone = draw(zones)
     nearby = transitions(zone)
     near_one = draw(st.booleans())
     if nearby and near_one:
         centre = draw(st.sampled_from(nearby))
-        offset = draw(st.integers(-3 * 24 * 60 * 60, 3 * 24 * 60 * 60))
+        offset = draw(st.integers(-hours * 60 * 60, hours * 60 * 60))
         return zone, centre + timedelta(seconds=offset)
     return zone, draw(any_instant)
+
+
+# How long before "now" the last session was: often within a day, up to five days (and a little after).
+gaps = st.one_of(
+    st.integers(-3600, 86400),
+    st.builds(lambda days, seconds: days * 86400 + seconds, st.integers(1, 5), st.integers(0, 86399)),
+)
+
+
+@st.composite
+def near_a_transition(draw: st.DrawFn) -> tuple[str, datetime, time]:
+    """A zone, an instant within six hours of one of its transitions, and a local wall time within three
+    hours of that transition (to put an edge of quiet hours or of a night where the clock jumps)."""
+    zone = draw(zones)
+    centre = draw(st.sampled_from(transitions(zone) or (utc(2026, 6, 1),)))
+    after = centre + timedelta(seconds=draw(st.integers(-6 * 3600, 6 * 3600)))
+    edge = local(centre + timedelta(minutes=draw(st.integers(-180, 180))), zone)
+    return zone, after, edge.time().replace(second=0, microsecond=0, fold=0)
+
+
+@st.composite
+def window_near(draw: st.DrawFn, edge: time) -> tuple[time, time]:
+    """Daily [start, end) local times with one of them at `edge`, the other anywhere."""
+    other = draw(times_of_day.filter(lambda moment: moment != edge))
+    return (edge, other) if draw(st.booleans()) else (other, edge)
+
+
+short_intervals = st.one_of(st.integers(30, 120), st.integers(30, 24 * 60)).map(
+    lambda minutes: timedelta(minutes=minutes)
+)
+
+
+@st.composite
+def since_last_cases(draw: st.DrawFn) -> tuple[EveryRule, str, datetime, datetime]:
+    """A since-last rule, its zone, now and the last session, with a clock change near now and quiet
+    hours with an edge near it."""
+    zone, after, edge = draw(near_a_transition())
+    if draw(st.booleans()):
+        rule = draw(night_rules(since_last=True, edge=edge))
+    else:
+        quiet = QuietHours(*draw(window_near(edge))) if draw(st.integers(0, 4)) else None
+        rule = EveryRule(draw(short_intervals), hm("00:00"), quiet, since_last=True)
+    since = after - timedelta(seconds=draw(gaps))
+    return rule, zone, after, since
+
+
+@st.composite
+def night_grid_cases(draw: st.DrawFn) -> tuple[EveryRule, str, datetime]:
+    """A grid with night spacing whose window has an edge near a clock change, and an instant near it."""
+    zone, after, edge = draw(near_a_transition())
+    return draw(night_rules(since_last=False, edge=edge)), zone, after
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -325,7 +494,16 @@ def test_parse_interval_refuses_out_of_range(minutes: int) -> None:
     assert "30m to 24h" in refusal_text(refused.value)
 
 
-PARSERS = [parse_interval, parse_after, parse_time_of_day, parse_times, parse_quiet_hours]
+PARSERS = [
+    parse_interval,
+    parse_after,
+    parse_time_of_day,
+    parse_times,
+    parse_quiet_hours,
+    parse_night_window,
+    parse_night_interval,
+    parse_count,
+]
 
 
 @pytest.mark.parametrize("parser", PARSERS)
@@ -714,6 +892,44 @@ def test_since_last_counts_from_the_last_session() -> None:
     assert next_fire(rule, LONDON, done) == utc(2026, 6, 1, 15)
 
 
+def test_a_missed_step_held_by_quiet_hours_yields_to_an_earlier_step_after_the_repeated_hour() -> None:
+    # Every 45 min since 29 Oct 07:44:42Z: step 96 is 1 Nov 07:44:42Z (01:44:42 MDT, quiet, held until
+    # 06:00 MST); step 97 is 08:29:42Z, after the clocks went back: 01:29:42 MST, before quiet hours
+    # start again at 01:30.
+    quiet = QuietHours(hm("01:30"), hm("06:00"))
+    rule = EveryRule(timedelta(minutes=45), hm("00:00"), quiet, since_last=True)
+    since = datetime(2026, 10, 29, 7, 44, 42, tzinfo=UTC)
+    fire = next_fire(rule, DENVER, utc(2026, 11, 1, 7, 59), since=since)
+    assert fire == datetime(2026, 11, 1, 8, 29, 42, tzinfo=UTC) == since + 97 * timedelta(minutes=45)
+    assert fire is not None and local(fire, DENVER).strftime("%H:%M:%S %Z") == "01:29:42 MST"
+
+
+def test_a_missed_step_held_by_quiet_hours_yields_to_a_step_in_the_spring_gap() -> None:
+    # Every 30 min since 5 Mar 06:44:42Z: step 144 is 8 Mar 06:44:42Z (01:44:42 EST, quiet; 02:30 does not
+    # exist that night, so it is held until 03:30 EDT); step 145 is 07:14:42Z, 03:14:42 EDT, not quiet.
+    quiet = QuietHours(hm("01:00"), hm("02:30"))
+    rule = EveryRule(timedelta(minutes=30), hm("00:00"), quiet, since_last=True)
+    since = datetime(2026, 3, 5, 6, 44, 42, tzinfo=UTC)
+    fire = next_fire(rule, NEW_YORK, utc(2026, 3, 8, 6, 59), since=since)
+    assert fire == datetime(2026, 3, 8, 7, 14, 42, tzinfo=UTC) == since + 145 * timedelta(minutes=30)
+    assert fire is not None and local(fire, NEW_YORK).strftime("%H:%M:%S %Z") == "03:14:42 EDT"
+
+
+def test_a_missed_step_held_by_quiet_hours_still_fires_at_their_end_on_ordinary_nights() -> None:
+    # Every 3 h since 18:00Z; at 05:30 BST the step of 05:00 BST is held until 06:00, before the 08:00 step.
+    rule = EveryRule(timedelta(hours=3), hm("00:00"), QuietHours(hm("23:00"), hm("06:00")), since_last=True)
+    assert next_fire(rule, LONDON, utc(2026, 6, 4, 4, 30), since=utc(2026, 6, 3, 19)) == utc(2026, 6, 4, 5)
+
+
+def test_a_step_held_by_quiet_hours_fires_when_the_clock_shows_their_end_again_after_a_fall_back() -> None:
+    # Awake only 01:00-01:01. The step at 01:59:59 EDT is quiet; a second later the clock goes back to
+    # 01:00 EST, the end of quiet hours, rather than waiting for 01:00 the next night.
+    awake_a_minute = QuietHours(hm("01:01"), hm("01:00"))
+    rule = EveryRule(timedelta(minutes=30), hm("00:00"), awake_a_minute, since_last=True)
+    since = datetime(2025, 11, 2, 5, 29, 59, tzinfo=UTC)
+    assert next_fire(rule, NEW_YORK, since, since=since) == utc(2025, 11, 2, 6)
+
+
 def test_once_rule() -> None:
     rule = OnceRule(utc(2026, 6, 1, 12))
     assert next_fire(rule, LONDON, utc(2026, 6, 1, 11)) == utc(2026, 6, 1, 12)
@@ -736,25 +952,27 @@ def test_next_fire_accepts_aware_instants_in_any_zone() -> None:
 # next_fire: properties over the five zones, with instants near their transitions
 
 
-@SLOW
-@given(rule=st.one_of(at_rules, grid_rules), place=zone_and_instant())
-def test_daily_rules_fire_exactly_the_listed_times(
-    rule: AtRule | EveryRule, place: tuple[str, datetime]
-) -> None:
-    """Iterating over three days yields every listed local time once, in order, and nothing else."""
-    zone, start = place
-    end = start + timedelta(days=3)
-    expected = reference_fires(rule, zone, start, end)
+def fires_until(rule: Rule, zone: str, start: datetime, end: datetime) -> list[datetime]:
     got: list[datetime] = []
     after = start
     while True:
         fire = next_fire(rule, zone, after)
         assert fire is not None and fire > after and fire.tzinfo is UTC
         if fire > end:
-            break
+            return got
         got.append(fire)
         after = fire
-    assert got == expected
+
+
+@SLOW
+@given(rule=st.one_of(at_rules, grid_rules, night_rules(since_last=False)), place=zone_and_instant())
+def test_daily_rules_fire_exactly_the_listed_times(
+    rule: AtRule | EveryRule, place: tuple[str, datetime]
+) -> None:
+    """Iterating over three days yields every listed local time once, in order, and nothing else."""
+    zone, start = place
+    end = start + timedelta(days=3)
+    assert fires_until(rule, zone, start, end) == reference_fires(rule, zone, start, end)
 
 
 @SLOW
@@ -881,7 +1099,35 @@ def test_since_last_is_since_plus_interval_outside_quiet_hours(
 
 
 @SLOW
-@given(rule=st.one_of(at_rules, grid_rules), place=zone_and_instant())
+@given(rule=st.one_of(since_rules, night_rules(since_last=True)), place=zone_and_instant(), gap=gaps)
+def test_since_last_agrees_with_the_reference(rule: EveryRule, place: tuple[str, datetime], gap: int) -> None:
+    """Any since-last rule, now near a transition half the time, the last session up to five days before."""
+    zone, after = place
+    since = after - timedelta(seconds=gap)
+    assert next_fire(rule, zone, after, since=since) == reference_since_last(rule, zone, after, since)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=since_last_cases())
+def test_since_last_agrees_with_the_reference_where_the_clock_jumps_in_quiet_hours(
+    case: tuple[EveryRule, str, datetime, datetime],
+) -> None:
+    rule, zone, after, since = case
+    assert next_fire(rule, zone, after, since=since) == reference_since_last(rule, zone, after, since)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=night_grid_cases())
+def test_night_spacing_on_a_grid_agrees_with_the_reference_where_the_clock_jumps(
+    case: tuple[EveryRule, str, datetime],
+) -> None:
+    rule, zone, start = case
+    end = start + timedelta(days=2)
+    assert fires_until(rule, zone, start, end) == reference_fires(rule, zone, start, end)
+
+
+@SLOW
+@given(rule=st.one_of(at_rules, grid_rules, night_rules(since_last=False)), place=zone_and_instant())
 def test_the_fast_path_agrees_with_the_exact_computation(
     rule: AtRule | EveryRule, place: tuple[str, datetime]
 ) -> None:

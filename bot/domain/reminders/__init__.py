@@ -1,1 +1,1 @@
-"""Pumping reminders as pure rules: the schedule kinds, parsing what members type, the next fire time."""
+"""Pumping reminders as pure rules: schedule kinds, parsing what members type, the next fire, edits."""

@@ -1,9 +1,13 @@
 """Reminders as values: the three kinds of schedule, how a rule is stored, and the records services use.
 
 - `EveryRule`: every N minutes on a daily grid that restarts at `anchor` each local day, or (with
-  `since_last`) N minutes after the last session, optionally with quiet hours;
+  `since_last`) N minutes after the last session, optionally with quiet hours (no reminder at all) and
+  night spacing (through a nightly window the gap stretches to a longer interval);
 - `AtRule`: a fixed list of local times of day;
 - `OnceRule`: one instant.
+
+An `EveryRule` or `AtRule` may end (`Ends`): after a local date, inclusive, and/or after a number of
+reminders delivered. How many were delivered is state kept beside the rule, not part of it.
 
 Times of day are wall times in the reminder's IANA zone (see `bot.domain.reminders.schedule`).
 """
@@ -12,7 +16,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from bot.errors import Refusal
@@ -30,8 +35,8 @@ PAUSE_REASONS: tuple[PauseReason, ...] = ("dm_closed", "channel_gone", "no_acces
 
 
 @dataclass(frozen=True, slots=True)
-class QuietHours:
-    """Local quiet hours [start, end); crosses midnight when start > end."""
+class DailyWindow:
+    """Local times [start, end) every day; crosses midnight when start > end."""
 
     start: time
     end: time
@@ -40,30 +45,90 @@ class QuietHours:
         object.__setattr__(self, "start", _plain_time(self.start))
         object.__setattr__(self, "end", _plain_time(self.end))
         if self.start == self.end:
-            raise ValueError("quiet hours need a start and an end that differ")
+            raise ValueError("a daily window needs a start and an end that differ")
 
     def contains(self, moment: time) -> bool:
         if self.start < self.end:
             return self.start <= moment < self.end
         return moment >= self.start or moment < self.end
 
+    @property
+    def length(self) -> timedelta:
+        """How long the window lasts on a day without a clock change."""
+        return timedelta(microseconds=self._length_micros())
+
+    def _length_micros(self) -> int:
+        return (micros_of_day(self.end) - micros_of_day(self.start)) % MICROS_PER_DAY
+
+    def covers(self, other: DailyWindow) -> bool:
+        """Whether every local time in `other` is also in this window."""
+        offset = (micros_of_day(other.start) - micros_of_day(self.start)) % MICROS_PER_DAY
+        return offset + other._length_micros() <= self._length_micros()
+
+
+# Quiet hours: no reminder at all inside them; one that falls inside fires when they end.
+QuietHours = DailyWindow
+
+
+@dataclass(frozen=True, slots=True)
+class NightSpacing:
+    """Through the local window every night, reminders come `interval` apart (longer than by day)."""
+
+    window: DailyWindow
+    interval: timedelta
+
+    def __post_init__(self) -> None:
+        if self.interval < timedelta(minutes=1):
+            raise ValueError("the night interval must be at least a minute")
+
+
+@dataclass(frozen=True, slots=True)
+class Ends:
+    """When a repeating reminder stops: after its local day `until` (that day included), and/or once
+    `count` reminders have been delivered. Either may be None, not both."""
+
+    until: date | None = None
+    count: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.until is None and self.count is None:
+            raise ValueError("an end needs a date, a count or both")
+        if isinstance(self.until, datetime):
+            raise ValueError("`until` is a local date, not an instant")
+        if self.count is not None and (isinstance(self.count, bool) or self.count < 1):
+            raise ValueError("a count of reminders is at least 1")
+
 
 @dataclass(frozen=True, slots=True)
 class EveryRule:
+    """Every `interval` on a daily grid from `anchor`, or (`since_last`) after the last session.
+
+    With `night`, its interval is at least `interval`, and a grid keeps some time outside the night window
+    (the grid's night times are worked out from the last one before the window).
+    """
+
     interval: timedelta
     anchor: time
     quiet: QuietHours | None = None
     since_last: bool = False
+    night: NightSpacing | None = None
+    ends: Ends | None = None
 
     def __post_init__(self) -> None:
         if self.interval < timedelta(minutes=1):
             raise ValueError("the interval must be at least a minute")
         object.__setattr__(self, "anchor", _plain_time(self.anchor))
+        if self.night is not None:
+            if self.night.interval < self.interval:
+                raise ValueError("the night interval must be at least the interval")
+            if not self.since_last and night_covers_grid(self.interval, self.anchor, self.night.window):
+                raise ValueError("the night window holds every time of the grid")
 
 
 @dataclass(frozen=True, slots=True)
 class AtRule:
     times: tuple[time, ...]
+    ends: Ends | None = None
 
     def __post_init__(self) -> None:
         times = tuple(sorted({_plain_time(moment) for moment in self.times}))
@@ -85,6 +150,37 @@ Rule = EveryRule | AtRule | OnceRule
 
 def _plain_time(moment: time) -> time:
     return moment.replace(tzinfo=None, fold=0)
+
+
+MICROS_PER_DAY = 86_400_000_000
+
+
+def micros_of_day(moment: time) -> int:
+    return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1_000_000 + moment.microsecond
+
+
+def time_from_micros(micros: int) -> time:
+    seconds, microsecond = divmod(micros, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return time(hour, minute, second, microsecond)
+
+
+def grid_times(interval: timedelta, anchor: time) -> tuple[time, ...]:
+    """The local times of day of a grid that restarts at `anchor` every day and steps by `interval`."""
+    step = interval // timedelta(microseconds=1)
+    start = micros_of_day(anchor)
+    return tuple(
+        sorted(
+            {time_from_micros((start + offset) % MICROS_PER_DAY) for offset in range(0, MICROS_PER_DAY, step)}
+        )
+    )
+
+
+@lru_cache(maxsize=1024)
+def night_covers_grid(interval: timedelta, anchor: time, window: DailyWindow) -> bool:
+    """Whether every time of the grid falls inside the night window (so no daytime rhythm is left)."""
+    return all(window.contains(moment) for moment in grid_times(interval, anchor))
 
 
 def as_utc(instant: datetime) -> datetime:
@@ -115,7 +211,7 @@ def rule_to_json(rule: Rule) -> str:
     else:
         quiet = None
         if rule.quiet is not None:
-            quiet = {"start": rule.quiet.start.isoformat(), "end": rule.quiet.end.isoformat()}
+            quiet = _window_json(rule.quiet)
         data = {
             "kind": "every",
             "interval_seconds": _seconds(rule.interval),
@@ -123,7 +219,33 @@ def rule_to_json(rule: Rule) -> str:
             "quiet": quiet,
             "since_last": rule.since_last,
         }
+        if rule.night is not None:
+            data["night"] = {
+                **_window_json(rule.night.window),
+                "interval_seconds": _seconds(rule.night.interval),
+            }
+    if not isinstance(rule, OnceRule) and rule.ends is not None:
+        until = rule.ends.until
+        data["ends"] = {"until": None if until is None else until.isoformat(), "count": rule.ends.count}
     return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
+def _window_json(window: DailyWindow) -> dict[str, str]:
+    return {"start": window.start.isoformat(), "end": window.end.isoformat()}
+
+
+def _window_from(data: dict[str, Any]) -> DailyWindow:
+    return DailyWindow(time.fromisoformat(data["start"]), time.fromisoformat(data["end"]))
+
+
+def _ends_from(data: dict[str, Any] | None) -> Ends | None:
+    """Rules stored before ends existed have no "ends" key."""
+    if data is None:
+        return None
+    until, count = data["until"], data["count"]
+    if count is not None and not isinstance(count, int):
+        raise TypeError("a stored count is a whole number")
+    return Ends(None if until is None else date.fromisoformat(until), count)
 
 
 def rule_from_json(text: str) -> Rule:
@@ -134,19 +256,23 @@ def rule_from_json(text: str) -> Rule:
         if kind == "once":
             return OnceRule(datetime.fromisoformat(data["at"]))
         if kind == "at":
-            return AtRule(tuple(time.fromisoformat(moment) for moment in data["times"]))
+            times = tuple(time.fromisoformat(moment) for moment in data["times"])
+            return AtRule(times, ends=_ends_from(data.get("ends")))
         if kind == "every":
             quiet_data = data["quiet"]
-            quiet = None
-            if quiet_data is not None:
-                quiet = QuietHours(
-                    time.fromisoformat(quiet_data["start"]), time.fromisoformat(quiet_data["end"])
+            night_data = data.get("night")  # absent in rules stored before night spacing
+            night = None
+            if night_data is not None:
+                night = NightSpacing(
+                    _window_from(night_data), timedelta(seconds=float(night_data["interval_seconds"]))
                 )
             return EveryRule(
                 interval=timedelta(seconds=float(data["interval_seconds"])),
                 anchor=time.fromisoformat(data["anchor"]),
-                quiet=quiet,
+                quiet=None if quiet_data is None else _window_from(quiet_data),
                 since_last=bool(data["since_last"]),
+                night=night,
+                ends=_ends_from(data.get("ends")),
             )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ValueError(f"not a stored reminder rule: {error}") from error

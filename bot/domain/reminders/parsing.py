@@ -1,39 +1,64 @@
-"""Parsing what members type for a reminder: durations, times of day, lists of times, quiet hours.
+"""Parsing what members type for a reminder: durations, times of day, lists of times, quiet hours, night
+spacing, an end date and a count; and the checks on values that are fine alone but not together.
 
 Forgiving on purpose: "3h", "2h30m", "90m", "1.5h", "3 hours"; "06:00", "6am", "1 pm", "noon"; any dash
-in "23:00 to 06:00". What cannot be read is refused with a `ReminderInputError` whose code says which kind
-of value it was, so the member is told what is accepted, with an example.
+in "23:00 to 06:00"; "24 Dec", "dec 24th", "2026-12-24", "tomorrow"; "8", "8 times". What cannot be read
+is refused with a `ReminderInputError` whose code says which kind of value it was, so the member is told
+what is accepted, with an example. A date written only in numbers other than year-month-day ("03/04") is
+refused as ambiguous rather than guessed. Values that clash (a night interval shorter than the interval)
+are refused with a `ReminderRuleError`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import time, timedelta
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from bot.domain.reminders.model import MAX_TIMES, QuietHours
+from bot.domain.reminders.model import (
+    MAX_TIMES,
+    DailyWindow,
+    Ends,
+    EveryRule,
+    NightSpacing,
+    OnceRule,
+    QuietHours,
+    Rule,
+    as_utc,
+    night_covers_grid,
+)
+from bot.domain.reminders.schedule import next_fire
 from bot.errors import Refusal, Typed
 
 MIN_INTERVAL = timedelta(minutes=30)
 MAX_INTERVAL = timedelta(hours=24)
 MIN_AFTER = timedelta(minutes=1)
 MAX_AFTER = timedelta(days=7)
+MIN_COUNT = 1
+MAX_COUNT = 500
+MAX_UNTIL_YEARS = 2  # an end date at most this many years ahead (a typo like 2062 is refused)
 
 # Anything longer than this is not a duration or a list of times; refusing early keeps parsing cheap.
 MAX_INPUT_LENGTH = 200
 
 # What a value was meant to be: the message names what is accepted for it.
-ValueKind = Literal["interval", "after", "time", "times", "quiet"]
+ValueKind = Literal[
+    "interval", "after", "time", "times", "quiet", "night", "night_interval", "until", "count"
+]
 
 
 class ReminderInputError(Refusal):
     """What a member typed is not a valid schedule value.
 
     Codes: ``reminder.input`` (unreadable), ``reminder.whole_minutes``, ``reminder.too_short`` /
-    ``reminder.too_long`` (with ``limit``), ``reminder.too_many_times``, ``reminder.quiet_same``;
-    ``kind`` is the ValueKind and ``typed`` what was typed.
+    ``reminder.too_long`` (with ``limit``), ``reminder.too_many_times``, ``reminder.quiet_same``,
+    ``reminder.night_same``, ``reminder.date_ambiguous``, ``reminder.no_such_date``,
+    ``reminder.until_past`` (with ``until``, ``today``, ``zone``), ``reminder.until_too_far`` (with
+    ``years``), ``reminder.count_range`` (with ``low``, ``high``); ``kind`` is the ValueKind and
+    ``typed`` what was typed.
     """
 
     def __init__(self, code: str, kind: ValueKind, typed: str, **data: object) -> None:
@@ -173,12 +198,251 @@ def _piece_at(cleaned: str, position: int) -> str:
 _QUIET_SPLIT_RE = re.compile(r" ?(?:-|\bto\b|\buntil\b|\btill\b) ?")
 
 
+def _parse_window(text: str, kind: Literal["quiet", "night"]) -> DailyWindow:
+    parts = _QUIET_SPLIT_RE.split(_clean_times_text(text, kind))
+    if len(parts) != 2:
+        raise _refuse(kind, text)
+    start, end = (_single_time(part, kind) for part in parts)
+    if start == end:
+        raise ReminderInputError(f"reminder.{kind}_same", kind, text)
+    return DailyWindow(start, end)
+
+
 def parse_quiet_hours(text: str) -> QuietHours:
     """Local quiet hours: "23:00-06:00", "23:00 to 06:00", "11pm-6am" (any dash), "22:30 to 7:00"."""
-    parts = _QUIET_SPLIT_RE.split(_clean_times_text(text, "quiet"))
-    if len(parts) != 2:
-        raise _refuse("quiet", text)
-    start, end = (_single_time(part, "quiet") for part in parts)
-    if start == end:
-        raise ReminderInputError("reminder.quiet_same", "quiet", text)
-    return QuietHours(start, end)
+    return _parse_window(text, "quiet")
+
+
+def parse_night_window(text: str) -> DailyWindow:
+    """The local night window of night spacing, written as quiet hours are: "22:00-06:00", "10pm to 6am"."""
+    return _parse_window(text, "night")
+
+
+def parse_night_interval(text: str) -> timedelta:
+    """The gap between reminders through the night, 30m to 24h: "4h30m", "5 hours"."""
+    return _parse_duration(text, MIN_INTERVAL, MAX_INTERVAL, "night_interval")
+
+
+# ---------------------------------------------------------------------------------------------------
+# When a reminder ends
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_ISO_DATE_RE = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
+# Only digits and separators, not year first: 03/04, 3.4., 24-12, 3/4/2026. Day or month first? Refused.
+_NUMERIC_DATE_RE = re.compile(r"[0-9]{1,2}[-/.][0-9]{1,2}(?:[-/.][0-9]{2,4})?\.?")
+_DATE_TOKEN_RE = re.compile(r"[a-z]+|[0-9]+(?:st|nd|rd|th)?")
+_DATE_FILLER = re.compile(r"(?:[ ,./-]|\bof\b|\bthe\b)*")
+_DAY_RE = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?")
+_YEAR_RE = re.compile(r"[0-9]{4}")
+_RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1}
+
+
+def _today(now: datetime, zone: str) -> date:
+    return as_utc(now).astimezone(ZoneInfo(zone)).date()
+
+
+def _date_parts(cleaned: str, typed: str) -> tuple[int | None, int, int]:
+    """(year or None, month, day) from "24 dec", "december 24th 2026", "24th of dec, 2026"."""
+    tokens: list[str] = []
+    position = 0
+    while position < len(cleaned):
+        filler = _DATE_FILLER.match(cleaned, position)
+        position = filler.end() if filler else position
+        if position >= len(cleaned):
+            break
+        token = _DATE_TOKEN_RE.match(cleaned, position)
+        if token is None:
+            raise _refuse("until", typed)
+        tokens.append(token.group(0))
+        position = token.end()
+    if len(tokens) >= 2 and all(token.isdigit() for token in tokens):
+        raise ReminderInputError("reminder.date_ambiguous", "until", typed)  # "24 12": which is which?
+    year: int | None = None
+    if len(tokens) == 3 and _YEAR_RE.fullmatch(tokens[2]):
+        year = int(tokens.pop())
+    if len(tokens) != 2:
+        raise _refuse("until", typed)
+    first, second = tokens
+    month_word, day_text = (first, second) if first in _MONTHS else (second, first)
+    day = _DAY_RE.fullmatch(day_text)
+    if month_word not in _MONTHS or day is None:
+        raise _refuse("until", typed)
+    return year, _MONTHS[month_word], int(day.group(1))
+
+
+def _calendar_date(year: int, month: int, day: int, typed: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ReminderInputError("reminder.no_such_date", "until", typed) from None
+
+
+def _next_such_day(today: date, month: int, day: int, typed: str) -> date:
+    """The first `day` of `month` on or after today (29 Feb waits for a leap year)."""
+    if not 1 <= day <= (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31):
+        raise ReminderInputError("reminder.no_such_date", "until", typed)
+    year = today.year
+    while True:
+        try:
+            found = date(year, month, day)
+        except ValueError:  # 29 Feb outside a leap year
+            year += 1
+            continue
+        if found >= today:
+            return found
+        year += 1
+
+
+def parse_until(text: str, *, now: datetime, zone: str) -> date:
+    """The last local day a reminder fires on (that day included), in the reminder's zone.
+
+    "2026-12-24" (also with / or .), "24 Dec", "24th December 2026", "Dec 24", "dec 24, 2026", "today",
+    "tomorrow". Without a year: the next such day from today on. Refused: numbers-only dates other than
+    year-month-day (ambiguous), days that do not exist, days before today in `zone` at `now`, and days
+    more than two years ahead.
+    """
+    cleaned = _normalise(text, "until")
+    today = _today(now, zone)
+    if cleaned in _RELATIVE_DAYS:
+        return today + timedelta(days=_RELATIVE_DAYS[cleaned])
+    iso = _ISO_DATE_RE.fullmatch(cleaned)
+    if iso is not None:
+        until = _calendar_date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)), text)
+    elif _NUMERIC_DATE_RE.fullmatch(cleaned):
+        raise ReminderInputError("reminder.date_ambiguous", "until", text)
+    else:
+        year, month, day = _date_parts(cleaned, text)
+        if year is None:
+            until = _next_such_day(today, month, day, text)
+        else:
+            until = _calendar_date(year, month, day, text)
+    if until < today:
+        raise ReminderInputError("reminder.until_past", "until", text, until=until, today=today, zone=zone)
+    if until > _years_after(today, MAX_UNTIL_YEARS):
+        raise ReminderInputError("reminder.until_too_far", "until", text, years=MAX_UNTIL_YEARS)
+    return until
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 Feb
+        return day.replace(year=day.year + years, day=28)
+
+
+_COUNT_RE = re.compile(r"(?:x ?)?([0-9]{1,9})(?: ?(?:x|times|reminders?))?")
+
+
+def parse_count(text: str | int) -> int:
+    """How many reminders to deliver before the reminder ends, 1 to 500: "8", "8 times", "8x", or an int."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        count, typed = text, str(text)
+    else:
+        typed = str(text)
+        match = _COUNT_RE.fullmatch(_normalise(typed, "count"))
+        if match is None:
+            raise _refuse("count", typed)
+        count = int(match.group(1))
+    if not MIN_COUNT <= count <= MAX_COUNT:
+        raise ReminderInputError("reminder.count_range", "count", typed, low=MIN_COUNT, high=MAX_COUNT)
+    return count
+
+
+# ---------------------------------------------------------------------------------------------------
+# Values that are fine one by one but not together
+
+
+class ReminderRuleError(Refusal):
+    """The values of a reminder do not make a schedule together.
+
+    Codes: ``reminder.night_incomplete``, ``reminder.night_shorter`` (``interval``, ``night_interval``),
+    ``reminder.night_in_quiet`` (``night``, ``quiet``), ``reminder.night_covers_grid`` (``night``,
+    ``interval``, ``anchor``), ``reminder.never_fires`` (``ends``, ``fired_count``).
+    """
+
+
+def night_spacing(
+    interval: timedelta,
+    window: DailyWindow | None,
+    night_interval: timedelta | None,
+    *,
+    anchor: time,
+    since_last: bool,
+    quiet: QuietHours | None,
+) -> NightSpacing | None:
+    """Night spacing from its two values, checked against the rest of the rule; None without them.
+
+    Refused: only one of the two; a night interval shorter than the interval (spacing only stretches);
+    a night window inside quiet hours (they already silence it, so it never has a reminder to space); a
+    night window holding every time of a grid (no daytime rhythm is left to stretch from).
+    """
+    if window is None and night_interval is None:
+        return None
+    if window is None or night_interval is None:
+        raise ReminderRuleError("reminder.night_incomplete")
+    if night_interval < interval:
+        raise ReminderRuleError("reminder.night_shorter", interval=interval, night_interval=night_interval)
+    if quiet is not None and quiet.covers(window):
+        raise ReminderRuleError("reminder.night_in_quiet", night=window, quiet=quiet)
+    if not since_last and night_covers_grid(interval, anchor, window):
+        raise ReminderRuleError("reminder.night_covers_grid", night=window, interval=interval, anchor=anchor)
+    return NightSpacing(window, night_interval)
+
+
+def every_rule(
+    interval: timedelta,
+    anchor: time,
+    *,
+    quiet: QuietHours | None = None,
+    since_last: bool = False,
+    night: DailyWindow | None = None,
+    night_interval: timedelta | None = None,
+    ends: Ends | None = None,
+) -> EveryRule:
+    """An `EveryRule` from parsed values, refusing (`ReminderRuleError`) those that clash."""
+    spacing = night_spacing(
+        interval, night, night_interval, anchor=anchor, since_last=since_last, quiet=quiet
+    )
+    return EveryRule(interval, anchor, quiet, since_last, spacing, ends)
+
+
+def ends(until: date | None = None, count: int | None = None) -> Ends | None:
+    """The end of a reminder from its parsed `until` and `count` (None when neither was given)."""
+    return None if until is None and count is None else Ends(until, count)
+
+
+def first_fire(
+    rule: Rule, zone: str, now: datetime, *, since: datetime | None = None, fired_count: int = 0
+) -> datetime:
+    """The first fire after `now` of a rule being created or changed; a refusal when it has none.
+
+    A one-off already past is ``reminder.already_past``; a rule that has ended before firing again
+    (until today after today's last time, a count already reached) is ``reminder.never_fires``.
+    """
+    fire = next_fire(rule, zone, now, since=now if since is None else since, fired_count=fired_count)
+    if fire is not None:
+        return fire
+    rule_ends = None if isinstance(rule, OnceRule) else rule.ends
+    if rule_ends is None:
+        raise Refusal("reminder.already_past")
+    raise ReminderRuleError("reminder.never_fires", ends=rule_ends, fired_count=fired_count)
