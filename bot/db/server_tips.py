@@ -62,6 +62,18 @@ def _from_row(row: Any) -> ServerTip:
     )
 
 
+async def _next_tip_number(connection: aiosqlite.Connection) -> int:
+    """The next tip number, never one given out before (migration 0010)."""
+    async with connection.execute(
+        "UPDATE server_tip_numbers SET last_number = "
+        "MAX(last_number, (SELECT COALESCE(MAX(id), 0) FROM server_tips)) + 1 RETURNING last_number"
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the tip number counter is missing (migration 0010)")
+    return int(row[0])
+
+
 async def insert_tip(
     connection: aiosqlite.Connection,
     *,
@@ -75,10 +87,12 @@ async def insert_tip(
     """Add a tip inside the caller's transaction (see ``ServerTipsRepository.changing``): row, search
     row, audit."""
     stamp = to_storage(now)
-    cursor = await connection.execute(
-        "INSERT INTO server_tips (guild_id, title, body, source_url, credit_user_id, credit_name, "
-        "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    tip_id = await _next_tip_number(connection)
+    await connection.execute(
+        "INSERT INTO server_tips (id, guild_id, title, body, source_url, credit_user_id, credit_name, "
+        "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
+            tip_id,
             guild_id,
             draft.title,
             draft.body,
@@ -90,9 +104,6 @@ async def insert_tip(
             stamp,
         ),
     )
-    tip_id = cursor.lastrowid
-    if tip_id is None:
-        raise RuntimeError("SQLite gave no id for the new tip")
     await index_server_document(
         connection, server_tip_document(guild_id=guild_id, tip_id=tip_id, title=draft.title, body=draft.body)
     )

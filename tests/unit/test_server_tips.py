@@ -212,3 +212,42 @@ async def test_tips_changed_elsewhere_refreshes_every_servers_cache(database: Da
 
     card = (await catalog.tips_for(GUILD)).get("server-tip-1")
     assert card is not None and card.title == "Renamed"
+
+
+async def test_a_removed_tips_number_is_never_given_out_again(database: Database) -> None:
+    repository = ServerTipsRepository(database)
+    first = await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+    second = await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+    await repository.remove(GUILD, second.id, actor_id=MOD, now=NOW)
+
+    third = await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+    await repository.remove(GUILD, third.id, actor_id=MOD, now=NOW)
+    await repository.remove(GUILD, first.id, actor_id=MOD, now=NOW)
+    fourth = await repository.add(OTHER, FLANNEL, actor_id=MOD, now=NOW)
+
+    assert [first.id, second.id, third.id, fourth.id] == [1, 2, 3, 4]
+
+
+async def test_a_database_from_before_the_counter_goes_on_from_its_highest_tip(tmp_path: Path) -> None:
+    from bot.db.database import load_migrations
+
+    database = await Database.open(tmp_path / "old.sqlite3")
+    try:
+        older = [migration for migration in load_migrations() if migration.version < 10]
+        await database.migrate(older)
+        repository = ServerTipsRepository(database)
+        async with database.transaction() as connection:
+            for number in (1, 7):
+                await connection.execute(
+                    "INSERT INTO server_tips (id, guild_id, title, body, created_at, updated_at) "
+                    "VALUES (?, ?, 'Old', 'Old tip.', ?, ?)",
+                    (number, GUILD, "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00"),
+                )
+        await database.migrate()
+        await repository.remove(GUILD, 7, actor_id=MOD, now=NOW)
+
+        added = await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+
+        assert added.id == 8
+    finally:
+        await database.close()
