@@ -22,8 +22,9 @@ from bot.db.reminder_rows import (
     optional_text,
     optional_time,
     reminder_from_row,
+    sent_message,
 )
-from bot.domain.reminders.model import Delivery, Reminder
+from bot.domain.reminders.model import Delivery, Reminder, SentMessage, ends_with
 
 # A reminder with what delivering it needs from its owner's row: last done (since-last) and DM channel.
 _DUE_SELECT = (
@@ -77,23 +78,28 @@ class DeliveryRepository:
             for row in regular:
                 reminder = reminder_from_row(row)
                 scheduled = from_storage(row["next_fire_at"])
-                # This occurrence is the reminder's latest fire: since-last reminders count from it.
-                fired = replace(reminder, last_fire_at=scheduled)
+                # This occurrence is the reminder's latest fire: since-last reminders count from it. Only
+                # one that is sent counts towards an end after a count (not one missed while offline).
+                sending = now - scheduled < grace
+                fired = replace(
+                    reminder, last_fire_at=scheduled, fired_count=reminder.fired_count + int(sending)
+                )
                 upcoming = next_occurrence(fired, optional_time(row["owner_last_done"]), now)
                 await connection.execute(
-                    "UPDATE reminders SET next_fire_at = ?, last_fire_at = ?, "
+                    "UPDATE reminders SET next_fire_at = ?, last_fire_at = ?, fired_count = ?, "
                     "status = CASE WHEN ? IS NULL AND snoozed_until IS NULL THEN 'finished' ELSE status END, "
                     "updated_at = ? WHERE id = ?",
                     (
                         optional_text(upcoming),
                         row["next_fire_at"],
+                        fired.fired_count,
                         optional_text(upcoming),
                         stamp,
                         reminder.id,
                     ),
                 )
                 delivery = await self._claim_one(
-                    connection, row, reminder, scheduled, upcoming, now, grace=grace, late_after=late_after
+                    connection, row, fired, scheduled, upcoming, now, grace=grace, late_after=late_after
                 )
                 if delivery is None:
                     skipped += 1
@@ -171,6 +177,7 @@ class DeliveryRepository:
             next_fire_at=upcoming,
             rule=reminder.rule,
             timezone=reminder.timezone,
+            last=ends_with(reminder, upcoming),
         )
 
     async def recover_sending(
@@ -215,17 +222,41 @@ class DeliveryRepository:
                         next_fire_at=reminder.next_fire_at,
                         rule=reminder.rule,
                         timezone=reminder.timezone,
+                        last=ends_with(reminder, reminder.next_fire_at),
                     )
                 )
         return resend, stale
 
-    async def mark_sent(self, delivery: Delivery, *, attempts: int, now: datetime) -> None:
+    async def mark_sent(
+        self, delivery: Delivery, *, attempts: int, now: datetime, message: SentMessage | None = None
+    ) -> SentMessage | None:
+        """Record a delivery sent as ``message``; returns the reminder's previous message when it was
+        left unanswered (to be marked skipped), and counts it."""
         async with self._db.transaction() as connection:
             await connection.execute(
                 "UPDATE reminder_deliveries SET state = 'sent', attempts = ?, sent_at = ? "
                 "WHERE reminder_id = ? AND scheduled_for = ?",
                 (attempts, to_storage(now), delivery.reminder_id, to_storage(delivery.scheduled_for)),
             )
+            if message is None:
+                return None
+            rows = list(
+                await connection.execute_fetchall(
+                    "SELECT last_answered, last_channel_id, last_message_id FROM reminders WHERE id = ?",
+                    (delivery.reminder_id,),
+                )
+            )
+            if not rows:
+                return None  # deleted while it was being sent
+            previous = sent_message(rows[0])
+            if previous == message:
+                return None  # the same message recorded again (a recovered claim)
+            await connection.execute(
+                "UPDATE reminders SET last_channel_id = ?, last_message_id = ?, last_answered = 0, "
+                "unanswered = unanswered + ? WHERE id = ?",
+                (message.channel_id, message.message_id, int(previous is not None), delivery.reminder_id),
+            )
+            return previous
 
     async def mark_failed(
         self,

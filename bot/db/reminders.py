@@ -17,7 +17,7 @@ from bot.db.reminder_rows import (
     optional_text,
     reminder_from_row,
 )
-from bot.domain.reminders.model import NewReminder, Reminder, kind_of, rule_to_json
+from bot.domain.reminders.model import NewReminder, Reminder, Rule, kind_of, rule_to_json
 
 
 class ReminderRepository:
@@ -99,6 +99,36 @@ class ReminderRepository:
             )
             return True
 
+    async def change(
+        self,
+        reminder_id: int,
+        *,
+        rule: Rule,
+        zone: str,
+        channel_id: int | None,
+        next_fire_at: datetime,
+        now: datetime,
+    ) -> bool:
+        """Store a reminder's edited schedule, zone and delivery. An active one fires next at
+        ``next_fire_at``; a paused one works its next fire out when resumed. False when it is gone or
+        has finished."""
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute(
+                "UPDATE reminders SET kind = ?, rule = ?, timezone = ?, channel_id = ?, "
+                "next_fire_at = CASE WHEN status = 'active' THEN ? ELSE next_fire_at END, updated_at = ? "
+                "WHERE id = ? AND status IN ('active', 'paused')",
+                (
+                    kind_of(rule),
+                    rule_to_json(rule),
+                    zone,
+                    channel_id,
+                    to_storage(next_fire_at),
+                    to_storage(now),
+                    reminder_id,
+                ),
+            )
+            return cursor.rowcount > 0
+
     async def delete(self, reminder_id: int) -> bool:
         async with self._db.transaction() as connection:
             cursor = await connection.execute("DELETE FROM reminders WHERE id = ?", (reminder_id,))
@@ -170,3 +200,18 @@ class ReminderRepository:
                 )
                 restarted += 1
         return restarted
+
+    async def mark_answered(self, reminder_id: int) -> None:
+        """The member answered the reminder (Done, Snooze, Skip or Pause on it): nothing is left
+        unanswered."""
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                "UPDATE reminders SET last_answered = 1, unanswered = 0 WHERE id = ?", (reminder_id,)
+            )
+
+    async def mark_all_answered(self, user_id: int) -> None:
+        """A session recorded with /pump done answers every reminder of the member's."""
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                "UPDATE reminders SET last_answered = 1, unanswered = 0 WHERE user_id = ?", (user_id,)
+            )

@@ -189,6 +189,11 @@ MESSAGES: dict[str, str] = {
         "Nothing to resume: none of those reminders is paused. `/pump list` shows them."
     ),
     "reminder.list_not_yours": "Only the person who ran /pump list can use these buttons.",
+    "reminder.move_not_yours": "Only the person who ran /pump timezone can use this button.",
+    "reminder.edit_finished": (
+        "That reminder has ended, so there is nothing to change. Start a new one with `/pump every`, "
+        "`/pump at` or `/pump once`."
+    ),
     "reminder.choose_first": "Choose a reminder from the menu first, then press the button.",
     # ---------------------------------------------------------------- time zones, regions, topics
     "zone.unknown": "{typed} is not a time zone I know. Try " + ZONE_EXAMPLE + ".",

@@ -8,6 +8,7 @@ stays at 07:00 in the new zone, and an end date stays the same local date there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
@@ -27,6 +28,20 @@ class Clear(Enum):
 
 
 CLEAR = Clear.CLEAR
+# What a member types to remove an optional value with /pump edit, e.g. `quiet_hours:none`.
+CLEAR_WORDS = frozenset({"none", "off", "no", "clear", "remove", "-"})
+
+_V = TypeVar("_V")
+
+
+def cleared_or(text: str | None, parse: Callable[[str], _V]) -> _V | Clear | None:
+    """None when not given, CLEAR for "none" (and the other CLEAR_WORDS), else the parsed value."""
+    if text is None:
+        return None
+    if text.strip().casefold() in CLEAR_WORDS:
+        return CLEAR
+    return parse(text)
+
 
 EditField = Literal["interval", "times", "starting", "quiet", "night", "until", "count", "zone"]
 RuleShape = Literal["every", "since_last", "at", "once"]
