@@ -14,12 +14,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import LatchBot
+from bot.domain.reminders.building import ends, every_rule
 from bot.domain.reminders.editing import RuleChanges, cleared_or
 from bot.domain.reminders.model import AtRule, Ends, OnceRule, Reminder, Rule
 from bot.domain.reminders.parsing import (
     MAX_INPUT_LENGTH,
-    ends,
-    every_rule,
     parse_after,
     parse_count,
     parse_interval,

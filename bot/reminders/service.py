@@ -17,9 +17,9 @@ from bot.db.database import Database
 from bot.db.pump_users import PumpUserRepository
 from bot.db.reminders import ReminderRepository
 from bot.domain.privacy import REMINDER_DATA, UserData
+from bot.domain.reminders.building import first_fire
 from bot.domain.reminders.editing import RuleChanges, edit_rule
 from bot.domain.reminders.model import NewReminder, PumpUser, Reminder, Rule
-from bot.domain.reminders.parsing import first_fire
 from bot.domain.reminders.schedule import next_fire, next_fires
 from bot.errors import Refusal
 

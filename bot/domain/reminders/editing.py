@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Literal, TypeVar
 
+from bot.domain.reminders.building import ends, first_fire, night_spacing
 from bot.domain.reminders.model import AtRule, DailyWindow, Ends, EveryRule, OnceRule, QuietHours, Rule
-from bot.domain.reminders.parsing import ends, first_fire, night_spacing
 from bot.domain.reminders.schedule import next_fires
 from bot.domain.timezones import resolve_zone
 from bot.errors import Refusal
