@@ -33,11 +33,11 @@ from bot.domain.reminders.schedule import anchor_from
 from bot.errors import Refusal
 from bot.reminders.service import KEEP, ReminderService, Zone
 from bot.ui.checks import latch_server
-from bot.ui.messages import NOTICES
 from bot.ui.options import MAX_CHOICES, TimeZone
 from bot.ui.reminder_text import (
     ALL_MY_REMINDERS,
     NO_REMINDERS,
+    NOTICES,
     RESUME_HINT,
     created_text,
     done_text,

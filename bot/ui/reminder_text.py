@@ -24,6 +24,23 @@ UTC_NOTE = (
 BUTTONS_FOOTER = "Done, snooze, skip the next one, or pause below."
 SESSION_DONE = "Session done at {when}."
 
+# Why a reminder was paused, told once on the member's next /pump command.
+NOTICES = {
+    "dm_closed": (
+        "⚠️ I couldn't send you a reminder by direct message, so I paused it. To allow DMs from Latch: "
+        "open the server's menu → **Privacy Settings** → turn on **Direct Messages** "
+        "(Server → Privacy Settings → Direct Messages). Then run `/pump resume`."
+    ),
+    "channel_gone": (
+        "⚠️ The channel one of your reminders posted in is gone, so I paused it. Delete it with "
+        "`/pump delete` and create it again, or `/pump resume` it."
+    ),
+    "no_access": (
+        "⚠️ I can't post in the channel one of your reminders uses, so I paused it. Ask a moderator to "
+        "let Latch post there, then `/pump resume`, or recreate it with `deliver:dm`."
+    ),
+}
+
 PAUSED_REASONS = {
     "dm_closed": "I couldn't DM you",
     "channel_gone": "its channel is gone",
