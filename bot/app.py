@@ -182,11 +182,17 @@ class LatchTree(app_commands.CommandTree["LatchBot"]):
         await report_error(interaction, error, where=command_name(interaction))
 
 
-class LatchBot(commands.Bot):
+class LatchBot(commands.AutoShardedBot):
     def __init__(
         self, settings: Settings, *, clock: Clock | None = None, library: ContentLibrary | None = None
     ) -> None:
+        # This process's shards (all of them, as many as Discord recommends, unless SHARD_* say).
+        self.shard_plan = plan = settings.shard_plan
+        shards: dict[str, Any] = {"shard_count": plan.count}
+        if plan.ids is not None:
+            shards["shard_ids"] = list(plan.ids)
         super().__init__(
+            **shards,
             command_prefix=commands.when_mentioned,
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -269,6 +275,7 @@ class LatchBot(commands.Bot):
             scheduler=self.scheduler,
             work=self.work,
             render=self._render_for_server,
+            owns_guild=None if self.shard_plan.runs_all else self.shard_plan.owns_guild,
         )
         services.tip_posts.dispatcher = self.tip_post_dispatcher
         await services.search.rebuild_library(library)
@@ -283,9 +290,10 @@ class LatchBot(commands.Bot):
         await self.tip_post_dispatcher.arm()
         for name in extension_names():
             await self.load_extension(name)
-        await sync_if_changed(
-            self.tree, AppStateRepository(database), self.clock, self.settings.dev_guild_ids
-        )
+        if self.shard_plan.leads:  # the commands are the bot's, not a process's: one process syncs them
+            await sync_if_changed(
+                self.tree, AppStateRepository(database), self.clock, self.settings.dev_guild_ids
+            )
 
     async def _render_for_server(self, card: Card, guild_id: int) -> discord.Embed:
         region = (await self.services.curation.settings(guild_id)).region

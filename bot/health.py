@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -35,10 +36,7 @@ class HealthSource(Protocol):
     version: str
 
     @property
-    def ws(self) -> Any: ...
-
-    @property
-    def latency(self) -> float: ...
+    def shards(self) -> Mapping[int, Any]: ...  # discord.ShardInfo by shard id
 
     @property
     def database(self) -> Database | None: ...
@@ -64,15 +62,14 @@ def install_heartbeat(scheduler: Scheduler) -> None:
     )
 
 
-def _gateway_connected(bot: HealthSource) -> bool:
-    websocket: Any = bot.ws
-    return bool(
-        bot.is_ready()
-        and not bot.is_closed()
-        and websocket is not None
-        and getattr(websocket, "open", False)
-        and math.isfinite(bot.latency)
-    )
+def _shards_connected(bot: HealthSource) -> dict[int, bool]:
+    """Each of this process's shards: connected to the gateway (open, with a measured heartbeat)?"""
+    if not bot.is_ready() or bot.is_closed():
+        return {shard_id: False for shard_id in bot.shards}
+    return {
+        shard_id: not shard.is_closed() and math.isfinite(shard.latency)
+        for shard_id, shard in bot.shards.items()
+    }
 
 
 async def _database_writable(bot: HealthSource) -> bool:
@@ -83,7 +80,8 @@ async def _database_writable(bot: HealthSource) -> bool:
 
 
 async def health_report(bot: HealthSource) -> dict[str, Any]:
-    gateway = _gateway_connected(bot)
+    shards = _shards_connected(bot)
+    gateway = bool(shards) and all(shards.values())
     database = await _database_writable(bot)
     scheduler = bot.scheduler.running
     last_tick = bot.scheduler.last_tick
@@ -92,7 +90,7 @@ async def health_report(bot: HealthSource) -> dict[str, Any]:
     problems = [
         problem
         for problem, failed in (
-            ("gateway not connected", not gateway),
+            ("gateway not connected" if len(shards) <= 1 else "a shard is not connected", not gateway),
             ("database not writable", not database),
             ("scheduler not running", not scheduler),
             ("scheduler has not ticked recently", scheduler and not ticking),
@@ -102,6 +100,7 @@ async def health_report(bot: HealthSource) -> dict[str, Any]:
     return {
         "ok": not problems,
         "gateway_connected": gateway,
+        "shards": {str(shard_id): connected for shard_id, connected in sorted(shards.items())},
         "database_writable": database,
         "scheduler_running": scheduler,
         "last_tick_age_seconds": round(tick_age, 3) if tick_age is not None else None,

@@ -98,6 +98,9 @@ async def open_preview(settings: Settings, *, port: int | None = None) -> AsyncI
                 "database_url": f"sqlite:///{Path(scratch) / 'preview.sqlite3'}",
                 "discord_token": None,
                 "dev_guild_ids": [],
+                # One process, one shard: there is no Discord to recommend a count.
+                "shard_count": 1,
+                "shard_ids": None,
             }
         )
         bot = create_bot(preview_settings)

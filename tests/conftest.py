@@ -41,7 +41,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'latch.sqlite3'}")
+    # One shard, as a small bot runs (SimCord needs the count; Discord would recommend it).
+    return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'latch.sqlite3'}", shard_count=1)
 
 
 @pytest.fixture(scope="session")

@@ -73,6 +73,13 @@ class TipScheduleRepository:
         )
         return _optional_time(rows[0]["soonest"]) if rows else None
 
+    async def next_posts(self) -> list[tuple[int, datetime]]:
+        """Every running schedule's server and next post (a process picks its own servers' from it)."""
+        rows = await self._db.connection.execute_fetchall(
+            "SELECT guild_id, next_post_at FROM tip_schedules WHERE next_post_at IS NOT NULL"
+        )
+        return [(row["guild_id"], from_storage(row["next_post_at"])) for row in rows]
+
     async def due(self, now: datetime) -> list[TipSchedule]:
         rows = await self._db.connection.execute_fetchall(
             "SELECT * FROM tip_schedules WHERE next_post_at IS NOT NULL AND next_post_at <= ? "

@@ -53,7 +53,10 @@ class TipPostDispatcher:
         scheduler: Scheduler,
         work: WorkGate,
         render: RenderCard,
+        owns_guild: Callable[[int], bool] | None = None,
     ) -> None:
+        # With several processes, each posts only for the servers on its own shards (None: all).
+        self.owns_guild = owns_guild
         self.service = service
         self.client = client
         self.clock = clock
@@ -63,7 +66,7 @@ class TipPostDispatcher:
 
     async def arm(self) -> None:
         """Wake the dispatcher at the earliest next post of any server (now, if one is overdue)."""
-        earliest = await self.service.earliest()
+        earliest = await self.service.earliest(self.owns_guild)
         if earliest is None:
             self.scheduler.remove(DISPATCH_JOB)
         else:
@@ -80,7 +83,7 @@ class TipPostDispatcher:
         async with self.work.track():
             try:
                 now = self.clock.now()
-                for schedule in await self.service.due(now):
+                for schedule in await self.service.due(now, self.owns_guild):
                     try:
                         await self._run_due(schedule, now)
                     except Exception:

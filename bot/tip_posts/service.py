@@ -7,6 +7,7 @@ with its reason as a code and facts (`PostFailed`), never a sentence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -103,11 +104,16 @@ class TipPostService:
 
     # ------------------------------------------------------------------ for the dispatcher
 
-    async def earliest(self) -> datetime | None:
-        return await self.schedules.earliest()
+    async def earliest(self, owns: Callable[[int], bool] | None = None) -> datetime | None:
+        """The earliest next post; with ``owns``, of the servers it accepts (this process's shards)."""
+        if owns is None:
+            return await self.schedules.earliest()
+        posts = await self.schedules.next_posts()
+        return min((when for guild_id, when in posts if owns(guild_id)), default=None)
 
-    async def due(self, now: datetime) -> list[TipSchedule]:
-        return await self.schedules.due(now)
+    async def due(self, now: datetime, owns: Callable[[int], bool] | None = None) -> list[TipSchedule]:
+        due = await self.schedules.due(now)
+        return due if owns is None else [schedule for schedule in due if owns(schedule.guild_id)]
 
     async def claim(self, guild_id: int, *, due_at: datetime, next_post_at: datetime) -> bool:
         return await self.schedules.claim(guild_id, due_at=due_at, next_post_at=next_post_at)

@@ -28,7 +28,10 @@ def _free_port() -> int:
 def settings(tmp_path: Path) -> Settings:
     # HEALTH_PORT set, as in production: the bot then runs the scheduler heartbeat.
     return Settings(
-        _env_file=None, database_url=f"sqlite:///{tmp_path / 'latch.sqlite3'}", health_port=_free_port()
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'latch.sqlite3'}",
+        health_port=_free_port(),
+        shard_count=1,
     )
 
 
@@ -71,6 +74,7 @@ async def test_a_running_bot_is_healthy(simcord_env: simcord.Env) -> None:
     assert status == 200, str(report)
     assert report["ok"] is True
     assert report["gateway_connected"] is True
+    assert report["shards"] == {"0": True}
     assert report["database_writable"] is True
     assert report["scheduler_running"] is True
     assert report["last_tick_age_seconds"] is not None
@@ -89,7 +93,7 @@ async def test_an_idle_bot_stays_healthy_because_the_heartbeat_ticks(simcord_env
 
 
 async def test_gateway_down_is_unhealthy(simcord_env: simcord.Env) -> None:
-    await _bot(simcord_env).ws.close()
+    await _bot(simcord_env).shards[0].disconnect()
 
     async with serving_health(simcord_env) as port:
         status, report = await _healthz(port)
@@ -97,6 +101,7 @@ async def test_gateway_down_is_unhealthy(simcord_env: simcord.Env) -> None:
     assert status == 503
     assert report["ok"] is False
     assert report["gateway_connected"] is False
+    assert report["shards"] == {"0": False}
     assert report["database_writable"] is True
     assert report["problems"] == ["gateway not connected"]
     assert not ok
