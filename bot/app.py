@@ -39,7 +39,7 @@ from bot.services import Services
 from bot.tip_posts.dispatcher import TipPostDispatcher
 from bot.ui.card_views import render_card
 from bot.ui.components import register_components
-from bot.ui.reminder_views import is_reminder_message, reminder_message
+from bot.ui.reminder_views import is_reminder_message, reminder_message, skipped_reminder_message
 from bot.ui.replies import (
     OUTCOME,
     RESTARTING,
@@ -255,6 +255,7 @@ class LatchBot(commands.Bot):
             work=self.work,
             render=lambda delivery: reminder_message(delivery, library.tips),
             already_sent=is_reminder_message,
+            render_skipped=skipped_reminder_message,
         )
         self._services = services = Services.build(
             database, library, self.clock, reminder_wakeups=self.reminder_dispatcher

@@ -1,4 +1,4 @@
-"""/pump: pumping reminders (every · at · once · list · pause · resume · delete · done · timezone).
+"""/pump: pumping reminders (every · at · once · list · edit · pause · resume · delete · done · timezone).
 
 Every answer is private. Bad input is refused with what is accepted and nothing is stored. The
 reminders themselves are sent by the bot's reminder dispatcher; the buttons on a delivered reminder
@@ -14,24 +14,30 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import LatchBot
-from bot.domain.reminders.model import AtRule, EveryRule, OnceRule, Reminder, Rule
+from bot.domain.reminders.building import ends, every_rule
+from bot.domain.reminders.editing import RuleChanges, cleared_or
+from bot.domain.reminders.model import AtRule, Ends, OnceRule, Reminder, Rule
 from bot.domain.reminders.parsing import (
     MAX_INPUT_LENGTH,
     parse_after,
+    parse_count,
     parse_interval,
+    parse_night_interval,
+    parse_night_window,
     parse_quiet_hours,
     parse_time_of_day,
     parse_times,
+    parse_until,
 )
 from bot.domain.reminders.schedule import anchor_from
 from bot.errors import Refusal
-from bot.reminders.service import ReminderService, Zone
+from bot.reminders.service import KEEP, ReminderService, Zone
 from bot.ui.checks import latch_server
-from bot.ui.messages import NOTICES
 from bot.ui.options import MAX_CHOICES, TimeZone
 from bot.ui.reminder_text import (
     ALL_MY_REMINDERS,
     NO_REMINDERS,
+    NOTICES,
     RESUME_HINT,
     created_text,
     done_text,
@@ -39,7 +45,7 @@ from bot.ui.reminder_text import (
     status_text,
     zone_set_text,
 )
-from bot.ui.reminder_views import ReminderListView, apply_action, reminders_embed
+from bot.ui.reminder_views import MoveRemindersView, ReminderListView, apply_action, reminders_embed
 from bot.ui.replies import reply
 
 Deliver = Literal["dm", "channel"]
@@ -111,8 +117,10 @@ class Pump(commands.GroupCog, name="Pump", group_name="pump", group_description=
             rule=rule,
             zone=zone.name,
         )
+        upcoming = await self.service.upcoming(reminder)
         await self._answer(
-            interaction, created_text(reminder, zone_defaulted=zone.defaulted and zone_matters)
+            interaction,
+            created_text(reminder, zone_defaulted=zone.defaulted and zone_matters, upcoming=upcoming),
         )
 
     # ------------------------------------------------------------------ creating
@@ -125,6 +133,10 @@ class Pump(commands.GroupCog, name="Pump", group_name="pump", group_description=
         timezone="Your time zone, e.g. Europe/London (default: the one set with /pump timezone)",
         deliver="By DM (default) or in this channel, if the server allows it",
         since_last="Count from the last session marked done instead of a fixed grid",
+        until="The last day it reminds you, e.g. 24 Dec or 2026-12-24 (default: it goes on)",
+        count="Stop after this many reminders, 1 to 500 (default: it goes on)",
+        night="A nightly window with a longer gap instead of silence, e.g. 22:00-06:00",
+        night_interval="The gap through the night window, e.g. 4h30m (with night)",
     )
     async def every(
         self,
@@ -135,22 +147,44 @@ class Pump(commands.GroupCog, name="Pump", group_name="pump", group_description=
         timezone: TimeZone | None = None,
         deliver: Deliver = "dm",
         since_last: bool = False,
+        until: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        count: int | None = None,
+        night: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        night_interval: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
     ) -> None:
         step = parse_interval(interval)
         anchor = parse_time_of_day(starting) if starting is not None else None
         quiet = parse_quiet_hours(quiet_hours) if quiet_hours is not None else None
+        window = parse_night_window(night) if night is not None else None
+        night_step = parse_night_interval(night_interval) if night_interval is not None else None
         zone = await self._zone_for(interaction, timezone)
+        rule_ends = self._ends(zone, until, count)
         channel_id = await self._delivery_channel(interaction, deliver)
         if anchor is None:
             anchor = anchor_from(self.bot.clock.now(), zone.name)
-        rule = EveryRule(interval=step, anchor=anchor, quiet=quiet, since_last=since_last)
+        rule = every_rule(
+            step,
+            anchor,
+            quiet=quiet,
+            since_last=since_last,
+            night=window,
+            night_interval=night_step,
+            ends=rule_ends,
+        )
         await self._create(interaction, rule, zone, channel_id)
+
+    def _ends(self, zone: Zone, until: str | None, count: int | None) -> Ends | None:
+        now = self.bot.clock.now()
+        last_day = parse_until(until, now=now, zone=zone.name) if until is not None else None
+        return ends(last_day, parse_count(count) if count is not None else None)
 
     @app_commands.command(name="at", description="A reminder at set times of day, e.g. 06:00, 9:30, 13:00")
     @app_commands.describe(
         times='1 to 12 local times, e.g. "06:00, 9:30, 13:00" or "6am 1pm"',
         timezone="Your time zone, e.g. Europe/London (default: the one set with /pump timezone)",
         deliver="By DM (default) or in this channel, if the server allows it",
+        until="The last day it reminds you, e.g. 24 Dec or 2026-12-24 (default: it goes on)",
+        count="Stop after this many reminders, 1 to 500 (default: it goes on)",
     )
     async def at(
         self,
@@ -158,9 +192,12 @@ class Pump(commands.GroupCog, name="Pump", group_name="pump", group_description=
         times: app_commands.Range[str, 1, MAX_INPUT_LENGTH],
         timezone: TimeZone | None = None,
         deliver: Deliver = "dm",
+        until: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        count: int | None = None,
     ) -> None:
-        rule = AtRule(parse_times(times))
+        listed = parse_times(times)
         zone = await self._zone_for(interaction, timezone)
+        rule = AtRule(listed, ends=self._ends(zone, until, count))
         channel_id = await self._delivery_channel(interaction, deliver)
         await self._create(interaction, rule, zone, channel_id)
 
@@ -254,6 +291,62 @@ class Pump(commands.GroupCog, name="Pump", group_name="pump", group_description=
                 choices.append(app_commands.Choice(name=label, value=str(reminder.id)))
         return choices[:MAX_CHOICES]
 
+    @app_commands.command(name="edit", description="Change one of your reminders; it keeps its number")
+    @app_commands.describe(
+        reminder="Which reminder",
+        interval="Every: 30m to 24h, e.g. 2h30m",
+        times='At: 1 to 12 local times, e.g. "06:00, 9:30, 13:00"',
+        starting="Every: first reminder of the day at this local time, e.g. 06:00",
+        quiet_hours='No reminders between these local times, e.g. 23:00-06:00 ("none" removes them)',
+        night='A nightly window with a longer gap, e.g. 22:00-06:00 ("none" removes it)',
+        night_interval="The gap through the night window, e.g. 4h30m",
+        until='The last day it reminds you, e.g. 24 Dec ("none": it goes on)',
+        count='Stop after this many reminders, 1 to 500 ("none": it goes on)',
+        timezone="Move it to this time zone (its local times stay the same)",
+        deliver="By DM or in this channel, if the server allows it",
+    )
+    async def edit(
+        self,
+        interaction: discord.Interaction[LatchBot],
+        reminder: app_commands.Range[str, 1, REMINDER_ID_LENGTH],
+        interval: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        times: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        starting: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        quiet_hours: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        night: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        night_interval: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        until: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        count: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        timezone: TimeZone | None = None,
+        deliver: Deliver | None = None,
+    ) -> None:
+        target = await self.service.owned(interaction.user.id, _reminder_id(reminder))
+        now = self.bot.clock.now()
+        zone = timezone or target.timezone
+        changes = RuleChanges(
+            interval=parse_interval(interval) if interval is not None else None,
+            times=parse_times(times) if times is not None else None,
+            starting=parse_time_of_day(starting) if starting is not None else None,
+            quiet=cleared_or(quiet_hours, parse_quiet_hours),
+            night=cleared_or(night, parse_night_window),
+            night_interval=parse_night_interval(night_interval) if night_interval is not None else None,
+            until=cleared_or(until, lambda typed: parse_until(typed, now=now, zone=zone)),
+            count=cleared_or(count, parse_count),
+            zone=timezone,
+        )
+        channel_id = KEEP if deliver is None else await self._delivery_channel(interaction, deliver)
+        edited = await self.service.edit(target, changes if changes.given() else None, channel_id=channel_id)
+        upcoming = await self.service.upcoming(edited)
+        await self._answer(
+            interaction, created_text(edited, zone_defaulted=False, upcoming=upcoming, verb="changed")
+        )
+
+    @edit.autocomplete("reminder")
+    async def edit_reminder_autocomplete(
+        self, interaction: discord.Interaction[LatchBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._reminder_choices(interaction, current, with_all=False)
+
     @app_commands.command(
         name="done", description="Record a pumping session now (since-last reminders restart)"
     )
@@ -265,7 +358,9 @@ class Pump(commands.GroupCog, name="Pump", group_name="pump", group_description=
     @app_commands.describe(tz="An IANA zone or a city, e.g. Europe/London, America/New_York, Sydney")
     async def timezone(self, interaction: discord.Interaction[LatchBot], tz: TimeZone) -> None:
         await self.service.set_zone(interaction.user.id, tz)
-        await self._answer(interaction, zone_set_text(tz))
+        elsewhere = [item for item in await self.service.mine(interaction.user.id) if item.timezone != tz]
+        view = MoveRemindersView(interaction.user.id, tz) if elsewhere else None
+        await self._answer(interaction, zone_set_text(tz, len(elsewhere)), view=view)
 
 
 async def setup(bot: LatchBot) -> None:

@@ -16,10 +16,10 @@ from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.database import Database, upsert
-from bot.db.reminder_rows import NextOccurrence, ensure_user, reminder_from_row
+from bot.db.reminder_rows import NextOccurrence, ensure_user, reminder_from_row, sent_message
 from bot.db.reminders import finished_unless_snoozed
 from bot.db.schema import pump_users, reminder_deliveries, reminders
-from bot.domain.reminders.model import Delivery, Reminder
+from bot.domain.reminders.model import Delivery, Reminder, SentMessage, ends_with
 
 _OWNER = reminders.outerjoin(pump_users, pump_users.c.user_id == reminders.c.user_id)
 
@@ -92,8 +92,12 @@ class DeliveryRepository:
             for row in regular:
                 reminder = reminder_from_row(row)
                 scheduled: datetime = row["next_fire_at"]
-                # This occurrence is the reminder's latest fire: since-last reminders count from it.
-                fired = replace(reminder, last_fire_at=scheduled)
+                # This occurrence is the reminder's latest fire: since-last reminders count from it. Only
+                # one that is sent counts towards an end after a count (not one missed while offline).
+                sending = now - scheduled < grace
+                fired = replace(
+                    reminder, last_fire_at=scheduled, fired_count=reminder.fired_count + int(sending)
+                )
                 upcoming = next_occurrence(fired, row["owner_last_done"], now)
                 await connection.execute(
                     update(reminders)
@@ -101,12 +105,13 @@ class DeliveryRepository:
                     .values(
                         next_fire_at=upcoming,
                         last_fire_at=scheduled,
+                        fired_count=fired.fired_count,
                         status=finished_unless_snoozed(upcoming),
                         updated_at=now,
                     )
                 )
                 delivery = await self._claim_one(
-                    connection, row, reminder, scheduled, upcoming, now, grace=grace, late_after=late_after
+                    connection, row, fired, scheduled, upcoming, now, grace=grace, late_after=late_after
                 )
                 if delivery is None:
                     skipped += 1
@@ -199,6 +204,7 @@ class DeliveryRepository:
             next_fire_at=upcoming,
             rule=reminder.rule,
             timezone=reminder.timezone,
+            last=ends_with(reminder, upcoming),
         )
 
     async def recover_sending(
@@ -256,17 +262,53 @@ class DeliveryRepository:
                         next_fire_at=reminder.next_fire_at,
                         rule=reminder.rule,
                         timezone=reminder.timezone,
+                        last=ends_with(reminder, reminder.next_fire_at),
                     )
                 )
         return resend, stale
 
-    async def mark_sent(self, delivery: Delivery, *, attempts: int, now: datetime) -> None:
+    async def mark_sent(
+        self, delivery: Delivery, *, attempts: int, now: datetime, message: SentMessage | None = None
+    ) -> SentMessage | None:
+        """Record a delivery sent as ``message``; returns the reminder's previous message when it was
+        left unanswered (to be marked skipped), and counts it."""
         async with self._db.transaction() as connection:
             await connection.execute(
                 update(reminder_deliveries)
                 .where(_this_delivery(delivery.reminder_id, delivery.scheduled_for))
                 .values(state="sent", attempts=attempts, sent_at=now)
             )
+            if message is None:
+                return None
+            row = (
+                (
+                    await connection.execute(
+                        select(
+                            reminders.c.last_answered,
+                            reminders.c.last_channel_id,
+                            reminders.c.last_message_id,
+                        ).where(reminders.c.id == delivery.reminder_id)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                return None  # deleted while it was being sent
+            previous = sent_message(row)
+            if previous == message:
+                return None  # the same message recorded again (a recovered claim)
+            await connection.execute(
+                update(reminders)
+                .where(reminders.c.id == delivery.reminder_id)
+                .values(
+                    last_channel_id=message.channel_id,
+                    last_message_id=message.message_id,
+                    last_answered=False,
+                    unanswered=reminders.c.unanswered + int(previous is not None),
+                )
+            )
+            return previous
 
     async def mark_failed(
         self,

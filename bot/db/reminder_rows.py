@@ -18,10 +18,12 @@ from bot.domain.reminders.model import (
     PumpUser,
     Reminder,
     ReminderLimit,
+    SentMessage,
     rule_from_json,
 )
 
-# (reminder, its owner's last done time, now) → the next occurrence strictly after now, or None.
+# (reminder, its owner's last done time, now) → the next occurrence strictly after now, or None. The
+# reminder's fired_count is what a rule ending after a count reads.
 NextOccurrence = Callable[[Reminder, datetime | None, datetime], datetime | None]
 
 
@@ -40,7 +42,17 @@ def reminder_from_row(row: Any) -> Reminder:
         snoozed_until=row["snoozed_until"],
         last_fire_at=row["last_fire_at"],
         created_at=row["created_at"],
+        fired_count=row["fired_count"],
+        unanswered=row["unanswered"],
+        last_message=sent_message(row),
     )
+
+
+def sent_message(row: Any) -> SentMessage | None:
+    """The reminder's latest message while it is unanswered (None once answered or never sent)."""
+    if row["last_answered"] or row["last_message_id"] is None or row["last_channel_id"] is None:
+        return None
+    return SentMessage(row["last_channel_id"], row["last_message_id"])
 
 
 def pump_user_from_row(row: Any) -> PumpUser:

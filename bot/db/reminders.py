@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, insert, select, update
+from sqlalchemy import case, delete, insert, literal, select, update
 
 from bot.db.database import Database
 from bot.db.reminder_rows import NextOccurrence, check_room, ensure_user, lock_user, reminder_from_row
 from bot.db.schema import pump_users, reminders
-from bot.domain.reminders.model import NewReminder, Reminder, kind_of, rule_to_json
+from bot.db.types import UTCDateTime
+from bot.domain.reminders.model import NewReminder, Reminder, Rule, kind_of, rule_to_json
 
 
 def finished_unless_snoozed(upcoming: datetime | None) -> Any:
@@ -100,6 +101,37 @@ class ReminderRepository:
             )
             return True
 
+    async def change(
+        self,
+        reminder_id: int,
+        *,
+        rule: Rule,
+        zone: str,
+        channel_id: int | None,
+        next_fire_at: datetime,
+        now: datetime,
+    ) -> bool:
+        """Store a reminder's edited schedule, zone and delivery. An active one fires next at
+        ``next_fire_at``; a paused one works its next fire out when resumed. False when it is gone or
+        has finished."""
+        async with self._db.transaction() as connection:
+            result = await connection.execute(
+                update(reminders)
+                .where(reminders.c.id == reminder_id, reminders.c.status.in_(("active", "paused")))
+                .values(
+                    kind=kind_of(rule),
+                    rule=rule_to_json(rule),
+                    timezone=zone,
+                    channel_id=channel_id,
+                    next_fire_at=case(
+                        (reminders.c.status == "active", literal(next_fire_at, UTCDateTime())),
+                        else_=reminders.c.next_fire_at,
+                    ),
+                    updated_at=now,
+                )
+            )
+            return result.rowcount > 0
+
     async def delete(self, reminder_id: int) -> bool:
         async with self._db.transaction() as connection:
             result = await connection.execute(delete(reminders).where(reminders.c.id == reminder_id))
@@ -181,3 +213,22 @@ class ReminderRepository:
                 )
                 restarted += 1
         return restarted
+
+    async def mark_answered(self, reminder_id: int) -> None:
+        """The member answered the reminder (Done, Snooze, Skip or Pause on it): nothing is left
+        unanswered."""
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                update(reminders)
+                .where(reminders.c.id == reminder_id)
+                .values(last_answered=True, unanswered=0)
+            )
+
+    async def mark_all_answered(self, user_id: int) -> None:
+        """A session recorded with /pump done answers every reminder of the member's."""
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                update(reminders)
+                .where(reminders.c.user_id == user_id)
+                .values(last_answered=True, unanswered=0)
+            )

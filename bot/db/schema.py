@@ -74,6 +74,35 @@ reminders = Table(
     Column("last_fire_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("fired_count", Integer, nullable=False, server_default="0"),
+    Column("last_channel_id", Snowflake),
+    Column("last_message_id", Snowflake),
+    Column("last_answered", Flag, nullable=False, server_default="1"),
+    Column("unanswered", Integer, nullable=False, server_default="0"),
+)
+
+reminder_shares = Table(
+    "reminder_shares",
+    metadata,
+    Column(
+        "reminder_id",
+        RowId,
+        ForeignKey("reminders.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("owner_id", Snowflake, nullable=False),
+    Column("caregiver_id", Snowflake, nullable=False),
+    Column("nights_only", Flag, nullable=False, server_default="0"),
+    Column("consented_at", UTCDateTime),
+)
+
+share_declines = Table(
+    "share_declines",
+    metadata,
+    Column("owner_id", Snowflake, nullable=False),
+    Column("caregiver_id", Snowflake, nullable=False),
+    Column("declined_at", UTCDateTime, nullable=False),
 )
 
 reminder_deliveries = Table(
@@ -109,6 +138,13 @@ server_resources = Table(
     Column("topic", Text, nullable=False),
     Column("region", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+server_tip_numbers = Table(
+    "server_tip_numbers",
+    metadata,
+    Column("singleton", Integer, primary_key=True, autoincrement=False),
+    Column("last_number", RowId, nullable=False),
 )
 
 server_tips = Table(

@@ -13,13 +13,13 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.content.search import SearchDocument
 from bot.db import audit
 from bot.db.database import Database
-from bot.db.schema import server_tips
+from bot.db.schema import server_tip_numbers, server_tips
 from bot.db.search_index import index_server_document, unindex_server_document
 from bot.domain.curation import Credit, ServerTip
 from bot.domain.suggestions import TipDraft, card_id, summary_of
@@ -59,6 +59,20 @@ def _from_row(row: Any) -> ServerTip:
     )
 
 
+async def _next_tip_number(connection: AsyncConnection) -> int:
+    """The next tip number, never one given out before (revision 0010)."""
+    highest = select(func.coalesce(func.max(server_tips.c.id), 0)).scalar_subquery()
+    counter = server_tip_numbers.c.last_number
+    number = await connection.scalar(
+        update(server_tip_numbers)
+        .values(last_number=case((counter >= highest, counter), else_=highest) + 1)
+        .returning(server_tip_numbers.c.last_number)
+    )
+    if number is None:
+        raise RuntimeError("the tip number counter is missing (revision 0010)")
+    return int(number)
+
+
 async def insert_tip(
     connection: AsyncConnection,
     *,
@@ -71,9 +85,10 @@ async def insert_tip(
 ) -> int:
     """Add a tip inside the caller's transaction (see ``ServerTipsRepository.changing``): row, search
     row, audit."""
-    tip_id = await connection.scalar(
-        insert(server_tips)
-        .values(
+    tip_id = await _next_tip_number(connection)
+    await connection.execute(
+        insert(server_tips).values(
+            id=tip_id,
             guild_id=guild_id,
             title=draft.title,
             body=draft.body,
@@ -84,16 +99,13 @@ async def insert_tip(
             created_at=now,
             updated_at=now,
         )
-        .returning(server_tips.c.id)
     )
-    if tip_id is None:
-        raise RuntimeError("the database gave no id for the new tip")
     await index_server_document(
         connection, server_tip_document(guild_id=guild_id, tip_id=tip_id, title=draft.title, body=draft.body)
     )
     data = {"tip": tip_id, "title": draft.title, "credited": credit is not None}
     await audit.record(connection, guild_id=guild_id, actor_id=actor_id, action=action, data=data, now=now)
-    return int(tip_id)
+    return tip_id
 
 
 class ServerTipsRepository:

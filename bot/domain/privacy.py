@@ -93,6 +93,11 @@ REMINDER_DATA: tuple[UserData, ...] = (
         Erase.DELETE_ROW,
         via="reminder_id IN (SELECT id FROM reminders WHERE user_id = :user_id)",
     ),
+    # A share names two people: either one's erasure removes it (and the declines between them).
+    UserData("reminder_shares", "reminder_shares", "owner_id", Erase.DELETE_ROW),
+    UserData("reminders_shared_with_you", "reminder_shares", "caregiver_id", Erase.DELETE_ROW),
+    UserData("share_declines", "share_declines", "owner_id", Erase.DELETE_ROW),
+    UserData("share_declines_by_you", "share_declines", "caregiver_id", Erase.DELETE_ROW),
     UserData("reminders", "reminders", "user_id", Erase.DELETE_ROW),
     UserData("pump_settings", "pump_users", "user_id", Erase.DELETE_ROW),
 )

@@ -28,7 +28,7 @@ from bot.clock import Clock
 from bot.db.database import Database
 from bot.db.deliveries import DeliveryRepository
 from bot.db.pump_users import PumpUserRepository
-from bot.domain.reminders.model import Delivery, PauseReason
+from bot.domain.reminders.model import Delivery, PauseReason, SentMessage
 from bot.inflight import WorkGate
 from bot.reminders.pacing import SendPacer
 from bot.reminders.service import next_occurrence
@@ -102,6 +102,7 @@ class ReminderDispatcher:
         work: WorkGate,
         render: Callable[[Delivery], OutgoingMessage],
         already_sent: Callable[[discord.Message, int], bool],
+        render_skipped: Callable[[], OutgoingMessage] | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         concurrency: int = CONCURRENCY,
         batch_size: int = CLAIM_BATCH,
@@ -113,6 +114,7 @@ class ReminderDispatcher:
         self.work = work
         self.render = render
         self.already_sent = already_sent
+        self.render_skipped = render_skipped
         self.pacer = SendPacer(sends_per_second)
         self._dispatches: set[asyncio.Task[int]] = set()
         self.repository = DeliveryRepository(database)
@@ -283,7 +285,7 @@ class ReminderDispatcher:
         while True:
             attempts += 1
             try:
-                await self._send(delivery)
+                sent = await self._send(delivery)
             except Exception as error:
                 failure = classify(error)
                 if failure.retry and attempts <= len(self.retry_delays):
@@ -295,7 +297,10 @@ class ReminderDispatcher:
                 await self._record_failure(delivery, failure, error, attempts)
                 return
             now = self.clock.now()
-            await self.repository.mark_sent(delivery, attempts=attempts, now=now)
+            message = SentMessage(sent.channel.id, sent.id)
+            previous = await self.repository.mark_sent(delivery, attempts=attempts, now=now, message=message)
+            if previous is not None:
+                await self._mark_skipped(delivery, previous)
             lateness = max((now - delivery.scheduled_for).total_seconds(), 0.0)
             metrics.REMINDERS_SENT.inc()
             metrics.REMINDER_LATENESS.observe(lateness)
@@ -334,11 +339,27 @@ class ReminderDispatcher:
         self._dm_channels[delivery.user_id] = channel_id
         return self.client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
 
-    async def _send(self, delivery: Delivery) -> None:
+    async def _mark_skipped(self, delivery: Delivery, previous: SentMessage) -> None:
+        """Never a pile: the previous reminder, left unanswered, now says it was skipped and its buttons
+        are off. A message the member deleted (or a channel gone) is simply left."""
+        if self.render_skipped is None:
+            return
+        skipped = self.render_skipped()
+        kind = discord.ChannelType.text if delivery.channel_id else discord.ChannelType.private
+        channel = self.client.get_partial_messageable(previous.channel_id, type=kind)
+        await self.pacer.wait()
+        try:
+            await channel.get_partial_message(previous.message_id).edit(
+                content=skipped.content, embed=skipped.embed, view=skipped.view
+            )
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as error:
+            log.info("reminder %s: previous message not marked skipped: %s", delivery.reminder_id, error)
+
+    async def _send(self, delivery: Delivery) -> discord.Message:
         await self.pacer.wait()
         channel = await self._channel_for(delivery)
         message = self.render(delivery)
-        await channel.send(
+        return await channel.send(
             content=message.content,
             embed=message.embed,
             view=message.view,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Protocol
 
 from bot.clock import Clock
@@ -16,11 +17,22 @@ from bot.db.database import Database
 from bot.db.pump_users import PumpUserRepository
 from bot.db.reminders import ReminderRepository
 from bot.domain.privacy import REMINDER_DATA, UserData
+from bot.domain.reminders.building import first_fire
+from bot.domain.reminders.editing import RuleChanges, edit_rule
 from bot.domain.reminders.model import NewReminder, PumpUser, Reminder, Rule
-from bot.domain.reminders.schedule import next_fire
+from bot.domain.reminders.schedule import next_fire, next_fires
 from bot.errors import Refusal
 
 DEFAULT_ZONE = "UTC"
+
+
+class Keep(Enum):
+    """A value an edit leaves as it is (where None is itself a value: delivery by DM)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 class Wakeups(Protocol):
@@ -55,7 +67,7 @@ class Zone:
 def next_occurrence(reminder: Reminder, last_done_at: datetime | None, now: datetime) -> datetime | None:
     """The reminder's first occurrence strictly after ``now``."""
     since = reminder.counting_from(last_done_at) if reminder.since_last else None
-    return next_fire(reminder.rule, reminder.timezone, now, since=since)
+    return next_fire(reminder.rule, reminder.timezone, now, since=since, fired_count=reminder.fired_count)
 
 
 class ReminderService:
@@ -96,9 +108,7 @@ class ReminderService:
         self, *, user_id: int, guild_id: int | None, channel_id: int | None, rule: Rule, zone: str
     ) -> Reminder:
         now = self.clock.now()
-        first = next_fire(rule, zone, now, since=now)
-        if first is None:
-            raise Refusal("reminder.already_past")
+        first = first_fire(rule, zone, now, since=now)  # a refusal when it would never fire
         new = NewReminder(user_id, guild_id, channel_id, rule, zone, first)
         reminder_id = await self.reminders.create(new, now=now)  # ReminderLimit past the limits
         self.wakeups.wake_at(first)
@@ -122,6 +132,10 @@ class ReminderService:
 
     async def pause(self, reminder: Reminder) -> bool:
         return await self.reminders.pause(reminder.id, now=self.clock.now())
+
+    async def answered(self, reminder: Reminder) -> None:
+        """A button on the reminder's message was pressed: it is not left unanswered."""
+        await self.reminders.mark_answered(reminder.id)
 
     async def resume(self, reminder: Reminder) -> datetime | None:
         """Resume a paused reminder; returns its next time (None: a one-off already past, finished)."""
@@ -149,7 +163,9 @@ class ReminderService:
         if reminder.status != "active" or expected is None or reminder.next_fire_at != expected:
             raise Refusal("reminder.skip_past")
         now = self.clock.now()
-        upcoming = next_fire(reminder.rule, reminder.timezone, expected, since=expected)
+        upcoming = next_fire(
+            reminder.rule, reminder.timezone, expected, since=expected, fired_count=reminder.fired_count
+        )
         if not await self.reminders.move_next(reminder.id, expected=expected, next_fire_at=upcoming, now=now):
             raise Refusal("reminder.skip_past")
         return upcoming
@@ -159,6 +175,10 @@ class ReminderService:
         now = self.clock.now()
         if reminder is not None and reminder.snoozed_until is not None:
             await self.reminders.clear_snooze(reminder.id, now=now)
+        if reminder is None:
+            await self.reminders.mark_all_answered(user_id)
+        else:
+            await self.reminders.mark_answered(reminder.id)
         restarted = await self.reminders.record_done(user_id, now=now, next_occurrence=next_occurrence)
         if restarted:
             await self.wakeups.arm()
@@ -166,6 +186,61 @@ class ReminderService:
 
     async def set_zone(self, user_id: int, zone: str) -> None:
         await self.users.set_timezone(user_id, zone, now=self.clock.now())
+
+    async def _since(self, reminder: Reminder) -> datetime:
+        """Where the reminder counts from (a since-last rule's last session, fire or creation)."""
+        return reminder.counting_from((await self.users.user(reminder.user_id)).last_done_at)
+
+    async def upcoming(self, reminder: Reminder, n: int = 3) -> tuple[datetime, ...]:
+        """The reminder's next ``n`` fires from now, each one delivered (fewer when it ends first)."""
+        since = await self._since(reminder)
+        now = self.clock.now()
+        rule, zone, fired = reminder.rule, reminder.timezone, reminder.fired_count
+        fires = next_fires(rule, zone, now, n, since=since, fired_count=fired)
+        if reminder.status == "active" and reminder.next_fire_at is not None and fires:
+            fires = (reminder.next_fire_at, *fires[1:])  # the stored next fire is the one that comes
+        return fires
+
+    async def edit(
+        self, reminder: Reminder, changes: RuleChanges | None, *, channel_id: int | Keep | None = KEEP
+    ) -> Reminder:
+        """Change a reminder's schedule, zone or delivery, keeping its id; a Refusal as creating it would
+        be. ``changes`` None: only the delivery changes."""
+        if reminder.status == "finished":
+            raise Refusal("reminder.edit_finished")
+        now = self.clock.now()
+        rule, zone = reminder.rule, reminder.timezone
+        since = await self._since(reminder)
+        if changes is not None:
+            edited = edit_rule(rule, zone, changes, now=now, since=since, fired_count=reminder.fired_count)
+            rule, zone = edited.rule, edited.zone
+        elif isinstance(channel_id, Keep):
+            raise Refusal("reminder.edit_nothing")
+        first = first_fire(rule, zone, now, since=since, fired_count=reminder.fired_count)
+        new_channel = reminder.channel_id if isinstance(channel_id, Keep) else channel_id
+        if not await self.reminders.change(
+            reminder.id, rule=rule, zone=zone, channel_id=new_channel, next_fire_at=first, now=now
+        ):
+            raise Refusal("reminder.gone")
+        self.wakeups.wake_at(first)
+        await self.wakeups.arm()  # an edit may make it fire later: the wake-up moves from the database
+        changed = await self.reminders.get(reminder.id)
+        if changed is None:
+            raise Refusal("reminder.gone")
+        return changed
+
+    async def move_to_zone(self, user_id: int, zone: str) -> list[Reminder]:
+        """Move the member's reminders to ``zone`` (their wall times stay: 07:00 stays 07:00 there);
+        returns those moved. One that cannot move (it would have no time left) keeps its zone."""
+        moved = []
+        for reminder in await self.reminders.for_user(user_id):
+            if reminder.timezone == zone:
+                continue
+            try:
+                moved.append(await self.edit(reminder, RuleChanges(zone=zone)))
+            except Refusal:
+                continue
+        return moved
 
     # ------------------------------------------------------------------ privacy
 

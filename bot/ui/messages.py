@@ -90,22 +90,6 @@ ZONE_EXAMPLE = "Europe/London, America/New_York, Asia/Kolkata, or a city such as
 REGION_EXAMPLE = "a two-letter country code such as US, GB, AU, IN or CA, or “global”"
 SEARCH_EXAMPLE = "`/search query: letdown at work`"
 
-NOTICES = {
-    "dm_closed": (
-        "⚠️ I couldn't send you a reminder by direct message, so I paused it. To allow DMs from Latch: "
-        "open the server's menu → **Privacy Settings** → turn on **Direct Messages** "
-        "(Server → Privacy Settings → Direct Messages). Then run `/pump resume`."
-    ),
-    "channel_gone": (
-        "⚠️ The channel one of your reminders posted in is gone, so I paused it. Delete it with "
-        "`/pump delete` and create it again, or `/pump resume` it."
-    ),
-    "no_access": (
-        "⚠️ I can't post in the channel one of your reminders uses, so I paused it. Ask a moderator to "
-        "let Latch post there, then `/pump resume`, or recreate it with `deliver:dm`."
-    ),
-}
-
 MESSAGES: dict[str, str] = {
     # ---------------------------------------------------------------- reminder values
     "reminder.input": "{typed} isn't something I can read. {help}",
@@ -189,6 +173,11 @@ MESSAGES: dict[str, str] = {
         "Nothing to resume: none of those reminders is paused. `/pump list` shows them."
     ),
     "reminder.list_not_yours": "Only the person who ran /pump list can use these buttons.",
+    "reminder.move_not_yours": "Only the person who ran /pump timezone can use this button.",
+    "reminder.edit_finished": (
+        "That reminder has ended, so there is nothing to change. Start a new one with `/pump every`, "
+        "`/pump at` or `/pump once`."
+    ),
     "reminder.choose_first": "Choose a reminder from the menu first, then press the button.",
     # ---------------------------------------------------------------- time zones, regions, topics
     "zone.unknown": "{typed} is not a time zone I know. Try " + ZONE_EXAMPLE + ".",

@@ -47,6 +47,10 @@ ERASED_LABELS: dict[str, tuple[str, str]] = {
     "reminder_deliveries": ("reminder delivery record", "reminder delivery records"),
     "reminders": ("reminder", "reminders"),
     "pump_settings": ("set of reminder settings (time zone, last session)", "sets of reminder settings"),
+    "reminder_shares": ("reminder you shared with a caregiver", "reminders you shared with a caregiver"),
+    "reminders_shared_with_you": ("reminder shared with you", "reminders shared with you"),
+    "share_declines": ("declined invitation you sent", "declined invitations you sent"),
+    "share_declines_by_you": ("invitation you declined", "invitations you declined"),
     "suggestions": ("suggestion (kept, without your name)", "suggestions (kept, without your name)"),
     "suggestions_reviewed": (
         "suggestion you reviewed (kept, without your name)",
@@ -115,6 +119,14 @@ def _reminder_line(row: Mapping[str, Any]) -> str:
     return f"• {_plain(describe_reminder(row), 120)} · {where} · {nxt}"
 
 
+def _share_line(row: Mapping[str, Any], other: str, word: str) -> str:
+    """ "• #12 with <@…> · accepted <t:…:R>" (or "invited, not accepted yet")."""
+    consented = row.get("consented_at")
+    state = f"accepted {_when(consented)}" if consented else "invited, not accepted yet"
+    nights = " · nights only" if row.get("nights_only") else ""
+    return f"• #{row.get('reminder_id')} {word} <@{row.get(other)}>{nights} · {state}"
+
+
 def privacy_embed(sections: Mapping[str, Sequence[Mapping[str, Any]]]) -> discord.Embed:
     """Everything stored about the member, in words, across servers."""
     embed = discord.Embed(title="What Latch stores about you", colour=PRIVACY_COLOUR, description=NOTICE)
@@ -127,6 +139,20 @@ def privacy_embed(sections: Mapping[str, Sequence[Mapping[str, Any]]]) -> discor
         embed.add_field(
             name="Delivery records",
             value=f"{len(deliveries)} (when each reminder was sent; kept 30 days)",
+            inline=False,
+        )
+    shares = [_share_line(row, "caregiver_id", "with") for row in sections.get("reminder_shares", [])] + [
+        _share_line(row, "owner_id", "from") for row in sections.get("reminders_shared_with_you", [])
+    ]
+    if shares:
+        embed.add_field(
+            name=f"Shared reminders ({len(shares)})", value=_lines(shares, len(shares)), inline=False
+        )
+    declines = len(sections.get("share_declines", [])) + len(sections.get("share_declines_by_you", []))
+    if declines:
+        embed.add_field(
+            name="Declined invitations",
+            value=f"{declines} (kept a day, so an invitation cannot be sent again and again)",
             inline=False,
         )
     for row in sections.get("pump_settings", []):

@@ -24,6 +24,23 @@ UTC_NOTE = (
 BUTTONS_FOOTER = "Done, snooze, skip the next one, or pause below."
 SESSION_DONE = "Session done at {when}."
 
+# Why a reminder was paused, told once on the member's next /pump command.
+NOTICES = {
+    "dm_closed": (
+        "⚠️ I couldn't send you a reminder by direct message, so I paused it. To allow DMs from Latch: "
+        "open the server's menu → **Privacy Settings** → turn on **Direct Messages** "
+        "(Server → Privacy Settings → Direct Messages). Then run `/pump resume`."
+    ),
+    "channel_gone": (
+        "⚠️ The channel one of your reminders posted in is gone, so I paused it. Delete it with "
+        "`/pump delete` and create it again, or `/pump resume` it."
+    ),
+    "no_access": (
+        "⚠️ I can't post in the channel one of your reminders uses, so I paused it. Ask a moderator to "
+        "let Latch post there, then `/pump resume`, or recreate it with `deliver:dm`."
+    ),
+}
+
 PAUSED_REASONS = {
     "dm_closed": "I couldn't DM you",
     "channel_gone": "its channel is gone",
@@ -102,7 +119,10 @@ def ends_line(rule: Rule, fired_count: int | None = None) -> str | None:
     return f"Ends after {joined(parts, 'or')}."
 
 
+LAST_TITLE = "The last one"
 LAST_ONE = "This is the last one: the reminder ends with it."
+SKIPPED_TITLE = "Time to pump (skipped)"
+SKIPPED_BY_NEXT = "No answer came before the next reminder, so this one counts as skipped."
 
 
 def upcoming_text(fires: Sequence[datetime]) -> str:
@@ -142,17 +162,34 @@ def reminder_line(reminder: Reminder) -> str:
             parts.append(f"snoozed until {when_text(reminder.snoozed_until)}")
     if reminder.channel_id is not None:
         parts.append(f"in <#{reminder.channel_id}>")
-    return " · ".join(parts)
+    if reminder.unanswered:
+        parts.append(f"{counted(reminder.unanswered, 'reminder')} left unanswered")
+    line = " · ".join(parts)
+    ends = ends_line(reminder.rule, reminder.fired_count) if reminder.status != "finished" else None
+    return f"{line}\n{ends}" if ends else line
 
 
 # ------------------------------------------------------------------ answers
 
 
-def created_text(reminder: Reminder, *, zone_defaulted: bool) -> str:
+def created_text(
+    reminder: Reminder, *, zone_defaulted: bool, upcoming: Sequence[datetime] = (), verb: str = "set"
+) -> str:
+    """The answer to creating (``verb`` "set") or editing ("changed") a reminder: what it is, where and
+    when it comes next, the two after that, and when it ends."""
     where = f" in <#{reminder.channel_id}>" if reminder.channel_id is not None else " by DM"
-    lines = [f"Reminder #{reminder.id} set: {describe(reminder.rule, reminder.timezone)}."]
-    if reminder.next_fire_at is not None:
-        lines.append(f"Next{where}: {zoned_when(reminder.next_fire_at, reminder.timezone)}.")
+    lines = [f"Reminder #{reminder.id} {verb}: {describe(reminder.rule, reminder.timezone)}."]
+    if reminder.status == "paused":
+        lines.append(f"It stays paused; resume it with `/pump resume`. {upcoming_text(upcoming)}")
+    else:
+        if reminder.next_fire_at is not None:
+            lines.append(f"Next{where}: {zoned_when(reminder.next_fire_at, reminder.timezone)}.")
+        later = [fire for fire in upcoming if fire != reminder.next_fire_at]
+        if later:
+            lines.append(f"Then: {joined([when_text(fire) for fire in later])}.")
+    ends = ends_line(reminder.rule, reminder.fired_count)
+    if ends:
+        lines.append(ends)
     if zone_defaulted:
         lines.append(UTC_NOTE)
     return "\n".join(lines)
@@ -199,11 +236,31 @@ def paused_by_button_text(paused: bool) -> str:
     return "Paused. Resume it with `/pump resume`." if paused else "This reminder is already paused."
 
 
-def zone_set_text(zone: str) -> str:
-    return (
-        f"Your time zone is now **{zone}**. New reminders use it; existing ones keep their own "
-        "(`/pump list` shows each one's zone)."
-    )
+def zone_set_text(zone: str, elsewhere: int = 0) -> str:
+    """The answer to /pump timezone; ``elsewhere``: the member's reminders in another zone."""
+    text = f"Your time zone is now **{zone}**. New reminders use it."
+    if elsewhere:
+        text += (
+            f" {counted(elsewhere, 'reminder')} of yours keep their own zone; move them with the button "
+            f"below (their local times stay the same, now read in {zone})."
+        )
+    return text
+
+
+MOVE_LABEL = "Move my reminders to {zone}"
+
+
+def moved_text(moved: Sequence[Reminder], zone: str, left: int) -> str:
+    """What the move button did: each reminder moved with its next time, and any that could not move."""
+    if not moved:
+        return f"None of your reminders could move to {zone}: each would have no time left to fire there."
+    lines = [f"Moved to {zone}:"]
+    for reminder in moved:
+        when = f", next {zoned_when(reminder.next_fire_at, zone)}" if reminder.next_fire_at else ""
+        lines.append(f"• #{reminder.id} {describe(reminder.rule, zone)}{when}")
+    if left:
+        lines.append(f"{counted(left, 'reminder')} kept its zone: it would have no time left to fire there.")
+    return "\n".join(lines)
 
 
 ALL_MY_REMINDERS = "All my reminders"

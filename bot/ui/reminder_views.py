@@ -24,15 +24,21 @@ from bot.services import services_of
 from bot.ui.cards import TIP_COLOUR
 from bot.ui.reminder_text import (
     BUTTONS_FOOTER,
+    LAST_ONE,
+    LAST_TITLE,
     LATE_TITLE,
     LIST_FOOTER,
     LIST_TITLE,
+    MOVE_LABEL,
     NO_REMINDERS,
+    SKIPPED_BY_NEXT,
+    SKIPPED_TITLE,
     TITLE,
     deleted_text,
     describe,
     done_text,
     late_text,
+    moved_text,
     not_paused_text,
     paused_by_button_text,
     paused_text,
@@ -93,6 +99,8 @@ def reminder_embed(delivery: Delivery, tip: Card | None) -> discord.Embed:
             value=escape_mentions(tip.summary)[:1024],
             inline=False,
         )
+    if delivery.last:
+        embed.add_field(name=LAST_TITLE, value=LAST_ONE, inline=False)
     footer = describe(delivery.rule, delivery.timezone)
     if delivery.next_fire_at is not None:
         footer += f" · {BUTTONS_FOOTER}"
@@ -122,6 +130,22 @@ def reminder_message(delivery: Delivery, tips: Sequence[Card]) -> OutgoingMessag
         view,
         discord.AllowedMentions(users=[owner], everyone=False, roles=False),
     )
+
+
+def skipped_reminder_message() -> OutgoingMessage:
+    """What an unanswered reminder becomes when the next one is sent: marked skipped, buttons off."""
+    embed = discord.Embed(title=SKIPPED_TITLE, description=SKIPPED_BY_NEXT, colour=TIP_COLOUR)
+    view = discord.ui.View(timeout=None)
+    for action, label in BUTTON_LABELS.items():
+        view.add_item(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"latch:pump-off:{action}",
+                disabled=True,
+            )
+        )
+    return OutgoingMessage(None, embed, view, discord.AllowedMentions.none())
 
 
 def _custom_ids(message: discord.Message) -> list[str]:
@@ -183,6 +207,8 @@ class ReminderButton(
             text = skipped_text(await service.skip(reminder, self.next_fire_at))
         else:
             text = paused_by_button_text(await service.pause(reminder))
+        if self.action != "done":  # done answered it already
+            await service.answered(reminder)
         await reply(interaction, text, ephemeral=True)
 
 
@@ -272,3 +298,29 @@ class ReminderListView(LatchView):
             )
 
         return callback
+
+
+class MoveRemindersView(LatchView):
+    """Under /pump timezone: move the member's reminders in other zones to the new one."""
+
+    def __init__(self, owner_id: int, zone: str) -> None:
+        super().__init__(timeout=600)
+        self.owner_id = owner_id
+        self.zone = zone
+        button: discord.ui.Button[MoveRemindersView] = discord.ui.Button(
+            label=MOVE_LABEL.format(zone=zone)[:80], style=discord.ButtonStyle.primary
+        )
+        button.callback = self._move  # type: ignore[method-assign]
+        self.add_item(button)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if interaction.user.id != self.owner_id:
+            raise Refusal("reminder.move_not_yours")
+        return True
+
+    async def _move(self, interaction: discord.Interaction[Any]) -> None:
+        service = services_of(interaction.client).reminders
+        before = [item for item in await service.mine(self.owner_id) if item.timezone != self.zone]
+        moved = await service.move_to_zone(self.owner_id, self.zone)
+        self.stop()
+        await edit(interaction, content=moved_text(moved, self.zone, len(before) - len(moved)), view=None)

@@ -82,6 +82,8 @@ _TABLES = ", ".join(table.name for table in metadata.sorted_tables)
 async def _emptied(url: str) -> Database:
     database = await Database.open(url)
     await database.sql(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE")
+    # …and put back the rows the revisions seed, as a freshly migrated database has them.
+    await database.sql("INSERT INTO server_tip_numbers (singleton, last_number) VALUES (1, 0)")
     return database
 
 
@@ -105,7 +107,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Without PostgreSQL, leave its cases out (one line in the summary says so, not one per case)."""
     if postgres_url() is not None:
         return
-    kept, dropped = [], []
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         on_postgres = any(params.get(name) == "postgresql" for name in _ENGINE_FIXTURES)

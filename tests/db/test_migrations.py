@@ -247,12 +247,12 @@ def _schema(path: Path) -> dict[str, tuple[list[str], set[str]]]:
 
 
 def test_the_old_migrations_are_kept_whole() -> None:
-    assert [number for number, _ in legacy_migrations()] == list(range(1, 10))
+    assert [number for number, _ in legacy_migrations()] == list(range(1, 12))
 
 
 async def test_a_database_made_by_the_sql_migrations_is_upgraded_with_its_data(tmp_path: Path) -> None:
     path = tmp_path / "legacy.sqlite3"
-    assert build_legacy_database(path) == 9
+    assert build_legacy_database(path, upto=9) == 9
     _fill_legacy(path)
 
     database = await Database.open(path)
@@ -318,12 +318,31 @@ async def test_a_database_made_by_the_sql_migrations_is_upgraded_with_its_data(t
 
 async def test_the_upgraded_schema_is_the_fresh_one(tmp_path: Path) -> None:
     legacy, fresh = tmp_path / "legacy.sqlite3", tmp_path / "fresh.sqlite3"
-    build_legacy_database(legacy)
+    build_legacy_database(legacy, upto=9)
     for path in (legacy, fresh):
         database = await Database.open(path)
         await database.migrate()
         await database.close()
     assert _schema(legacy) == _schema(fresh)
+
+
+@pytest.mark.parametrize("version", [10, 11])
+async def test_a_database_made_by_a_later_sql_migration_carries_on_from_it(
+    tmp_path: Path, version: int
+) -> None:
+    path = tmp_path / "later.sqlite3"
+    build_legacy_database(path, upto=version)
+    database = await Database.open(path)
+    try:
+        assert await database.migrate() == REVISIONS[REVISIONS.index(f"{version:04d}") + 1 :]
+        assert await database.schema_version() == migration_scripts().get_current_head()
+    finally:
+        await database.close()
+    fresh = tmp_path / "fresh.sqlite3"
+    database = await Database.open(fresh)
+    await database.migrate()
+    await database.close()
+    assert _schema(path) == _schema(fresh)
 
 
 async def test_an_older_sql_schema_is_refused_with_what_to_do(tmp_path: Path) -> None:

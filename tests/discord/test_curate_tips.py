@@ -271,6 +271,17 @@ async def test_moderator_removes_a_tip_and_members_no_longer_see_it(
     assert await actions(simcord_bot, server) == ["tip.remove", "tip.add"]
 
 
+async def test_a_tip_added_after_a_removal_gets_a_new_number(server: Server) -> None:
+    await add_tip(server)
+    await server.moderator.slash(server.channel, "curate tip remove", tip="#1")
+
+    added = await add_tip(server, title="Breast compressions")
+    audit = answer(await server.moderator.slash(server.channel, "curate audit")).embeds[0].description or ""
+
+    assert "#2" in text(added) and "#1" not in text(added)
+    assert "#1" in audit and "#2" in audit
+
+
 @pytest.mark.parametrize("command", ["curate tip edit", "curate tip remove"])
 async def test_an_unknown_tip_id_is_refused(server: Server, simcord_bot: LatchBot, command: str) -> None:
     await add_tip(server)

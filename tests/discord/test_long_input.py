@@ -113,6 +113,7 @@ def _is_required(command: str, option: str) -> bool:
         "pump at": {"times"},
         "pump once": {"after"},
         "pump delete": {"reminder"},
+        "pump edit": {"reminder"},
         "pump timezone": {"tz"},
         "search": {"query"},
         "curate tip edit": {"tip"},

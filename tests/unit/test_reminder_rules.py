@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from bot.domain.reminders.daily_plan import daily_plan
 from bot.domain.reminders.model import (
     AtRule,
     EveryRule,
@@ -35,7 +36,7 @@ from bot.domain.reminders.parsing import (
     parse_time_of_day,
     parse_times,
 )
-from bot.domain.reminders.schedule import _daily_plan, _next_daily_exact, anchor_from, grid_times, next_fire
+from bot.domain.reminders.schedule import _next_daily_exact, anchor_from, grid_times, next_fire
 from bot.ui.messages import (
     AFTER_HELP,
     INTERVAL_HELP,
@@ -1132,7 +1133,7 @@ def test_the_fast_path_agrees_with_the_exact_computation(
     rule: AtRule | EveryRule, place: tuple[str, datetime]
 ) -> None:
     zone, after = place
-    assert next_fire(rule, zone, after) == _next_daily_exact(_daily_plan(rule), ZoneInfo(zone), after)
+    assert next_fire(rule, zone, after) == _next_daily_exact(daily_plan(rule), ZoneInfo(zone), after)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from bot.domain.reminders.building import ReminderRuleError, every_rule, first_fire
 from bot.domain.reminders.editing import CLEAR, ReminderEditError, RuleChanges, edit_rule
 from bot.domain.reminders.model import (
     AtRule,
@@ -35,9 +36,6 @@ from bot.domain.reminders.model import (
 )
 from bot.domain.reminders.parsing import (
     ReminderInputError,
-    ReminderRuleError,
-    every_rule,
-    first_fire,
     parse_count,
     parse_night_interval,
     parse_night_window,

@@ -3,7 +3,9 @@ the catalog's per-server cache and its invalidation, scoping, the limit and sing
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +20,7 @@ from bot.db.server_tips import ServerTipsRepository, insert_tip
 from bot.db.suggestions import SuggestionsRepository
 from bot.domain.suggestions import AlreadyDecided, LimitReached, TipDraft
 from bot.ui.cards import server_tip_sources
+from tests.db.legacy import build_legacy_database
 from tests.discord.test_facts import LIBRARY
 
 GUILD = 111
@@ -202,3 +205,40 @@ async def test_tips_changed_elsewhere_refreshes_every_servers_cache(database: Da
 
     card = (await catalog.tips_for(GUILD)).get("server-tip-1")
     assert card is not None and card.title == "Renamed"
+
+
+async def test_a_removed_tips_number_is_never_given_out_again(database: Database) -> None:
+    repository = ServerTipsRepository(database)
+    first = await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+    second = await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+    await repository.remove(GUILD, second.id, actor_id=MOD, now=NOW)
+
+    third = await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+    await repository.remove(GUILD, third.id, actor_id=MOD, now=NOW)
+    await repository.remove(GUILD, first.id, actor_id=MOD, now=NOW)
+    fourth = await repository.add(OTHER, FLANNEL, actor_id=MOD, now=NOW)
+
+    assert [first.id, second.id, third.id, fourth.id] == [1, 2, 3, 4]
+
+
+async def test_a_database_from_before_the_counter_goes_on_from_its_highest_tip(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    build_legacy_database(path, upto=9)
+    with sqlite3.connect(path) as connection:
+        for number in (1, 7):
+            connection.execute(
+                "INSERT INTO server_tips (id, guild_id, title, body, created_at, updated_at) "
+                "VALUES (?, ?, 'Old', 'Old tip.', ?, ?)",
+                (number, GUILD, "2026-01-01T00:00:00.000000+00:00", "2026-01-01T00:00:00.000000+00:00"),
+            )
+    database = await Database.open(path)
+    try:
+        await database.migrate()
+        repository = ServerTipsRepository(database)
+        await repository.remove(GUILD, 7, actor_id=MOD, now=NOW)
+
+        added = await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+
+        assert added.id == 8
+    finally:
+        await database.close()

@@ -8,13 +8,14 @@ stays at 07:00 in the new zone, and an end date stays the same local date there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Literal, TypeVar
 
+from bot.domain.reminders.building import ends, first_fire, night_spacing
 from bot.domain.reminders.model import AtRule, DailyWindow, Ends, EveryRule, OnceRule, QuietHours, Rule
-from bot.domain.reminders.parsing import ends, first_fire, night_spacing
 from bot.domain.reminders.schedule import next_fires
 from bot.domain.timezones import resolve_zone
 from bot.errors import Refusal
@@ -27,6 +28,20 @@ class Clear(Enum):
 
 
 CLEAR = Clear.CLEAR
+# What a member types to remove an optional value with /pump edit, e.g. `quiet_hours:none`.
+CLEAR_WORDS = frozenset({"none", "off", "no", "clear", "remove", "-"})
+
+_V = TypeVar("_V")
+
+
+def cleared_or(text: str | None, parse: Callable[[str], _V]) -> _V | Clear | None:
+    """None when not given, CLEAR for "none" (and the other CLEAR_WORDS), else the parsed value."""
+    if text is None:
+        return None
+    if text.strip().casefold() in CLEAR_WORDS:
+        return CLEAR
+    return parse(text)
+
 
 EditField = Literal["interval", "times", "starting", "quiet", "night", "until", "count", "zone"]
 RuleShape = Literal["every", "since_last", "at", "once"]

@@ -319,6 +319,14 @@ class NewReminder:
 
 
 @dataclass(frozen=True, slots=True)
+class SentMessage:
+    """Where a delivered reminder message is, so the next one can mark it skipped."""
+
+    channel_id: int
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class Reminder:
     id: int
     user_id: int
@@ -333,6 +341,9 @@ class Reminder:
     snoozed_until: datetime | None
     last_fire_at: datetime | None
     created_at: datetime
+    fired_count: int = 0  # occurrences claimed to send (what a rule ending after a count reads)
+    unanswered: int = 0  # reminders left without Done, Snooze or Skip since the member last answered
+    last_message: SentMessage | None = None  # the latest reminder message sent, while unanswered
 
     @property
     def since_last(self) -> bool:
@@ -366,7 +377,18 @@ class Delivery:
     next_fire_at: datetime | None  # the reminder's next occurrence right after this one (for Skip)
     rule: Rule
     timezone: str
+    last: bool = False  # nothing follows it: the reminder ends with this one
+    previous: SentMessage | None = None  # the previous message, unanswered: to be marked skipped
 
     @property
     def nonce(self) -> str:
         return delivery_nonce(self.reminder_id, self.scheduled_for)
+
+
+def ends_with(reminder: Reminder, upcoming: datetime | None) -> bool:
+    """Whether an occurrence of a reminder that ends (a date or a count) is its last: nothing follows it
+    and no snooze is pending. A one-off is not "the last one" of anything."""
+    rule = reminder.rule
+    if isinstance(rule, OnceRule) or rule.ends is None:
+        return False
+    return upcoming is None and reminder.snoozed_until is None

@@ -35,13 +35,12 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache, lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from bot.domain.reminders.daily_plan import MAX_SHIFT, DailyPlan, daily_plan
 from bot.domain.reminders.model import (
-    MICROS_PER_DAY,
     AtRule,
     DailyWindow,
     EveryRule,
@@ -51,15 +50,11 @@ from bot.domain.reminders.model import (
     Rule,
     as_utc,
     grid_times,
-    micros_of_day,
-    time_from_micros,
 )
 
 __all__ = ["anchor_from", "grid_times", "is_last", "next_fire", "next_fires"]
 
 _DAY = timedelta(days=1)
-# No zone moves its wall clock by more than this at one transition (real ones move 30 minutes to 2 hours).
-_MAX_SHIFT = timedelta(hours=3)
 # A zone that keeps one UTC offset for this long on both sides of an instant has no transition that can
 # move a fire near it, so a fixed offset gives the exact answer (no zone changes offset twice in 4 days).
 _STEADY_SPAN = timedelta(days=2)
@@ -73,94 +68,6 @@ def _zone(name: str) -> ZoneInfo:
 def _local_instant(day: date, moment: time, zone: ZoneInfo, fold: int = 0) -> datetime:
     """The UTC instant of a local wall time; fold=0 for a time in a gap gives the shifted-later instant."""
     return datetime.combine(day, moment, tzinfo=zone).replace(fold=fold).astimezone(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class _DailyPlan:
-    """The local times of day a daily rule fires at.
-
-    `base` are the times before quiet hours (every calendar day has the same set, since a grid that
-    restarts at the anchor each day repeats the same wall times); `effective` are the sorted times after
-    quiet hours moved some of them to the end of the quiet period, which holds on any day with one UTC
-    offset.
-    """
-
-    base: tuple[time, ...]
-    quiet: QuietHours | None
-    effective: tuple[time, ...]
-    # Base times whose fire quiet hours may move (directly, or once a gap shifts them).
-    movable: frozenset[time] = frozenset()
-
-
-def _may_end_up_quiet(moment: time, quiet: QuietHours) -> bool:
-    """Whether a fire at wall time `moment` is in quiet hours, or could be once a gap shifts it."""
-    shifted = (datetime.combine(date.min, moment) + _MAX_SHIFT).time()
-    if shifted > moment:
-        starts_between = moment < quiet.start <= shifted
-    else:  # past midnight
-        starts_between = quiet.start > moment or quiet.start <= shifted
-    return quiet.contains(moment) or starts_between
-
-
-def _night_times(base: tuple[time, ...], night: NightSpacing) -> tuple[time, ...]:
-    """A grid's times of day with night spacing: the same every day, as a grid's are.
-
-    Times outside the night window stay. From the last of them before the window, each next time is the
-    previous one + the night interval, or the window's end if that comes first, for as long as the grid
-    has a time left in the window after the previous one. A window without grid times changes nothing.
-    """
-    day = MICROS_PER_DAY
-    start = micros_of_day(night.window.start)
-    length = night.window.length // timedelta(microseconds=1)
-    step = night.interval // timedelta(microseconds=1)
-    # Positions on the day's clock counted from the window's start: the window is [0, length).
-    positions = sorted((micros_of_day(moment) - start) % day for moment in base)
-    if positions[0] >= length:
-        return base
-    daytime = [position for position in positions if position >= length]  # never empty (EveryRule)
-    fire = daytime[-1] - day  # the last daytime time, the day before
-    night_fires: list[int] = []
-    while True:
-        if fire < 0:
-            index = bisect_right(positions, fire + day)
-            following = positions[index] - day if index < len(positions) else positions[0]
-        else:
-            index = bisect_right(positions, fire)
-            following = positions[index] if index < len(positions) else positions[0] + day
-        if following >= length:  # the grid's next time is in the day again
-            break
-        fire = min(fire + step, length)
-        night_fires.append(fire)
-        if fire == length:
-            break
-    kept = {moment for moment in base if not night.window.contains(moment)}
-    stretched = {time_from_micros((start + position) % day) for position in night_fires}
-    return tuple(sorted(kept | stretched))
-
-
-def _daily_plan(rule: EveryRule | AtRule) -> _DailyPlan:
-    if isinstance(rule, AtRule):
-        return _listed_plan(rule.times)
-    return _grid_plan(rule.interval, rule.anchor, rule.quiet, rule.night)
-
-
-@lru_cache(maxsize=4096)
-def _listed_plan(times: tuple[time, ...]) -> _DailyPlan:
-    return _DailyPlan(times, None, times)
-
-
-@lru_cache(maxsize=4096)
-def _grid_plan(
-    interval: timedelta, anchor: time, quiet: QuietHours | None, night: NightSpacing | None
-) -> _DailyPlan:
-    base = grid_times(interval, anchor)
-    if night is not None:
-        base = _night_times(base, night)
-    if quiet is None:
-        return _DailyPlan(base, None, base)
-    effective = tuple(sorted({quiet.end if quiet.contains(moment) else moment for moment in base}))
-    movable = frozenset(moment for moment in base if _may_end_up_quiet(moment, quiet))
-    return _DailyPlan(base, quiet, effective, movable)
 
 
 def _first_quiet_end(end_day: date, zone: ZoneInfo, quiet: QuietHours, later_than: datetime) -> datetime:
@@ -227,17 +134,17 @@ def _listed_walls(times: tuple[time, ...], start: datetime) -> Iterator[datetime
         index = 0
 
 
-def _next_daily_exact(plan: _DailyPlan, zone: ZoneInfo, after: datetime) -> datetime:
+def _next_daily_exact(plan: DailyPlan, zone: ZoneInfo, after: datetime) -> datetime:
     """Walk the listed wall times around `after` in order, mapping each to the instant it fires at.
 
     The walk starts early enough to see a fire moved past `after` by a gap or by quiet hours, and stops
     once wall times are so far past the best fire found that no transition could bring one before it.
     """
     local_after = after.astimezone(zone).replace(tzinfo=None)
-    lookback = _DAY + 2 * _MAX_SHIFT if plan.quiet is not None else _MAX_SHIFT
+    lookback = _DAY + 2 * MAX_SHIFT if plan.quiet is not None else MAX_SHIFT
     quiet_ends: dict[date, datetime] = {}
     best: tuple[datetime, datetime] | None = None  # (fire, the wall time beyond which to stop)
-    long_before = local_after - 2 * _MAX_SHIFT
+    long_before = local_after - 2 * MAX_SHIFT
     for wall in _listed_walls(plan.base, local_after - lookback):
         if best is not None and wall > best[1]:
             return best[0]
@@ -245,11 +152,11 @@ def _next_daily_exact(plan: _DailyPlan, zone: ZoneInfo, after: datetime) -> date
             continue  # fires long before `after`: neither a gap nor quiet hours can move it past
         fire = _daily_fire(wall.date(), wall.time(), zone, plan.quiet, quiet_ends)
         if fire > after and (best is None or fire < best[0]):
-            best = (fire, fire.astimezone(zone).replace(tzinfo=None) + _MAX_SHIFT)
+            best = (fire, fire.astimezone(zone).replace(tzinfo=None) + MAX_SHIFT)
     raise AssertionError("unreachable: the walk is endless")
 
 
-def _next_daily(plan: _DailyPlan, zone: ZoneInfo, after: datetime) -> datetime:
+def _next_daily(plan: DailyPlan, zone: ZoneInfo, after: datetime) -> datetime:
     offset = _steady_offset(after, zone)
     if offset is None:
         return _next_daily_exact(plan, zone, after)
@@ -370,7 +277,7 @@ def _unbounded_next(
 ) -> datetime:
     if isinstance(rule, EveryRule) and rule.since_last:
         return _next_since_last(rule, zone, after, since)
-    return _next_daily(_daily_plan(rule), zone, after)
+    return _next_daily(daily_plan(rule), zone, after)
 
 
 def next_fire(
