@@ -49,6 +49,7 @@ from bot.ui.replies import (
     report_error,
     send_ephemeral,
 )
+from bot.ui.share_views import caregiver_message
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +257,7 @@ class LatchBot(commands.Bot):
             render=lambda delivery: reminder_message(delivery, library.tips),
             already_sent=is_reminder_message,
             render_skipped=skipped_reminder_message,
+            render_copy=lambda delivery: caregiver_message(delivery, library.tips),
         )
         self._services = services = Services.build(
             database, library, self.clock, reminder_wakeups=self.reminder_dispatcher
@@ -290,10 +292,12 @@ class LatchBot(commands.Bot):
         return render_card(card, self.content, region)
 
     async def apply_retention(self) -> None:
-        """The daily job: erase servers left more than 30 days ago; purge old delivery records."""
+        """The daily job: erase servers left more than 30 days ago; purge old delivery records and
+        declined invitations older than a day."""
         # Before the guild cache is complete, Latch cannot tell which servers it is still in.
         present = {guild.id for guild in self.guilds} if self.is_ready() else None
         report = await self.services.privacy.apply_retention(present=present)
+        await self.services.shares.forget_old_declines()  # declined invitations are kept a day
         if report.servers_erased or report.deliveries_purged:
             log.info(
                 "retention: erased %d server(s) left over 30 days ago; purged %d delivery records",

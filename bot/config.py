@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.domain.shards import MAX_SHARDS, ShardPlan, parse_shard_ids
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 
@@ -34,6 +36,10 @@ class Settings(BaseSettings):
     # Where /about links for the full privacy notice: this instance's copy of PRIVACY.md, with the
     # operator's contact filled in. None: /about names the file without a link.
     privacy_url: str | None = None
+    # Sharding (see bot.domain.shards): the total number of shards, and this process's shards as
+    # "0-3" or "0,1". Both unset: one process with the count Discord recommends.
+    shard_count: int | None = Field(default=None, ge=1, le=MAX_SHARDS)
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -48,6 +54,29 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("shard_count", mode="before")
+    @classmethod
+    def _blank_count_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _read_shard_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_shard_ids(value) if value.strip() else None
+        return value
+
+    @model_validator(mode="after")
+    def _shards_agree(self) -> Settings:
+        self.shard_plan  # noqa: B018  (raises ValueError when SHARD_IDS and SHARD_COUNT disagree)
+        return self
+
+    @property
+    def shard_plan(self) -> ShardPlan:
+        return ShardPlan(self.shard_count, self.shard_ids)
 
     @field_validator("dev_guild_ids", mode="before")
     @classmethod

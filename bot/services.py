@@ -16,6 +16,7 @@ from bot.curation.service import CurationService
 from bot.db.database import Database
 from bot.privacy.service import PrivacyService
 from bot.reminders.service import ReminderService, Wakeups
+from bot.reminders.sharing import ShareService
 from bot.resources.service import ResourceService
 from bot.search.service import SearchService
 from bot.suggestions.service import SuggestionService
@@ -32,6 +33,7 @@ class Services:
     suggestions: SuggestionService
     tip_posts: TipPostService
     reminders: ReminderService
+    shares: ShareService
     privacy: PrivacyService
 
     @classmethod
@@ -58,6 +60,8 @@ class Services:
             suggestions=suggestions,
             tip_posts=TipPostService(database, clock, catalog),
             reminders=reminders,
+            # Its rows are declared with the reminders' (a share belongs to a reminder).
+            shares=ShareService(database, clock, reminders),
             # Every feature that stores something about members, in the order its rows are erased.
             privacy=PrivacyService(database, clock, (reminders, suggestions, curation)),
         )

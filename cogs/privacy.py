@@ -48,19 +48,32 @@ class Privacy(commands.Cog):
 
     # ------------------------------------------------------------------ servers Latch leaves
 
+    # Each is in-flight work, so a shutdown waits for it before closing the database; once the bot is
+    # shutting down they do nothing (the next start sees the servers again, the daily sweep catches up).
+
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        await self.bot.services.privacy.left_server(guild.id)
+        if not self.bot.accepting_work:
+            return
+        async with self.bot.work.track():
+            await self.bot.services.privacy.left_server(guild.id)
         log.info("left server %s; its data will be erased in 30 days unless Latch returns", guild.id)
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        if await self.bot.services.privacy.back_in_server(guild.id):
+        if not self.bot.accepting_work:
+            return
+        async with self.bot.work.track():
+            back = await self.bot.services.privacy.back_in_server(guild.id)
+        if back:
             log.info("back in server %s; its data is kept", guild.id)
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        await self.bot.services.privacy.back_in_server(guild.id)
+        if not self.bot.accepting_work:
+            return
+        async with self.bot.work.track():
+            await self.bot.services.privacy.back_in_server(guild.id)
 
 
 async def setup(bot: LatchBot) -> None:

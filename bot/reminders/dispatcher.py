@@ -30,6 +30,7 @@ from bot.db.deliveries import DeliveryRepository
 from bot.db.pump_users import PumpUserRepository
 from bot.domain.reminders.model import Delivery, PauseReason, SentMessage
 from bot.inflight import WorkGate
+from bot.reminders.copies import CaregiverCopies
 from bot.reminders.pacing import SendPacer
 from bot.reminders.service import next_occurrence
 from bot.scheduling import Scheduler
@@ -103,6 +104,7 @@ class ReminderDispatcher:
         render: Callable[[Delivery], OutgoingMessage],
         already_sent: Callable[[discord.Message, int], bool],
         render_skipped: Callable[[], OutgoingMessage] | None = None,
+        render_copy: Callable[[Delivery], OutgoingMessage] | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         concurrency: int = CONCURRENCY,
         batch_size: int = CLAIM_BATCH,
@@ -129,6 +131,15 @@ class ReminderDispatcher:
         self._armed_at: datetime | None = None
         self._dm_channels: dict[int, int] = {}
         self._stopped = False
+        # A shared reminder's copy for the caregiver, after the owner's (see `bot.reminders.copies`).
+        self.copies = CaregiverCopies(
+            database,
+            client=client,
+            pacer=self.pacer,
+            render=render_copy,
+            dm_channels=self._dm_channels,
+            retry_delays=self.retry_delays,
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -306,6 +317,10 @@ class ReminderDispatcher:
             metrics.REMINDER_LATENESS.observe(lateness)
             if delivery.late:
                 metrics.REMINDERS_LATE.inc()
+            try:
+                await self.copies.send(delivery)
+            except Exception:  # the caregiver's copy never stops the owner's reminder
+                log.exception("reminder %s: the caregiver's copy failed", delivery.reminder_id)
             return
 
     async def _record_failure(

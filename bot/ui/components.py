@@ -13,6 +13,7 @@ from bot.ui.privacy_views import ConfirmEraseButton
 from bot.ui.reminder_views import ReminderButton
 from bot.ui.search_views import OpenResultSelect
 from bot.ui.server_tip_views import SERVER_TIP_COMPONENTS
+from bot.ui.share_views import SHARE_COMPONENTS
 from bot.ui.suggestion_views import SUGGESTION_COMPONENTS
 
 PERSISTENT_COMPONENTS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
@@ -22,6 +23,7 @@ PERSISTENT_COMPONENTS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     ReminderButton,
     OpenResultSelect,
     *SERVER_TIP_COMPONENTS,
+    *SHARE_COMPONENTS,
     *SUGGESTION_COMPONENTS,
 )
 

@@ -19,6 +19,7 @@ from typing import Any
 from bot.domain.reminders.model import DailyWindow, Ends
 from bot.errors import Refusal, Typed
 from bot.ui.reminder_text import describe_date, describe_quiet
+from bot.ui.share_text import SHARE_MESSAGES
 from bot.ui.text import clip_typed, counted, format_duration, joined, timestamp
 
 # Permissions by discord.py's name, as Discord's settings show them.
@@ -303,6 +304,7 @@ MESSAGES: dict[str, str] = {
     # ---------------------------------------------------------------- privacy and general
     "privacy.not_yours": "These buttons belong to the member who asked. Run `/privacy delete` yourself.",
     "server.only": "This command only works in a server.",
+    **SHARE_MESSAGES,  # sharing a reminder with a caregiver
 }
 
 

@@ -4,7 +4,8 @@ commands, erases it, and no column of any table in the database file still holds
 The member (sam) is a plain member in the first server and a moderator in a second one, so they own
 every kind of row Latch stores: reminders of each kind and their delivery records, a time zone and a
 last session, a pending suggestion, an approved suggestion credited to them, a suggestion they reviewed,
-a server tip they wrote, a resource, a tip schedule, settings changes and the audit entries of all that.
+a server tip they wrote, a resource, a tip schedule, settings changes and the audit entries of all that;
+and with kai, a reminder shared each way (accepted) and an invitation declined each way.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import simcord
 
 from bot.app import LatchBot
 from bot.db.audit import AuditRepository
+from bot.db.reminders import ReminderRepository
 from bot.ui.privacy_views import ERASE_LABEL
 from bot.ui.server_tip_views import BODY_FIELD, SOURCE_FIELD, TITLE_FIELD
 from bot.ui.suggestion_views import APPROVE_LABEL, CREDIT_FIELD
@@ -102,6 +104,32 @@ async def _make_every_kind_of_data(server: Server, second: SecondServer) -> None
     await _approve_last_suggestion(second.sam, second.review)
 
 
+async def _share_both_ways(env: simcord.Env, second: SecondServer) -> None:
+    """Sam shares a reminder with kai, who accepts, and kai one with sam, who accepts; then each
+    declines an invitation from the other."""
+    sam, kai = second.sam, second.kai
+    await kai.slash(second.channel, "pump every", interval="4h")
+    await kai.slash(second.channel, "pump at", times="07:00")
+    assert isinstance(env.bot, LatchBot)
+    repository = ReminderRepository(env.bot.db)
+    sams = [reminder.id for reminder in await repository.for_user(sam.id)]
+    kais = [reminder.id for reminder in await repository.for_user(kai.id)]
+    for inviter, invited, reminder_id, answer_label in (
+        (sam, kai, sams[0], "Accept"),
+        (kai, sam, kais[0], "Accept"),
+        (sam, kai, sams[1], "Decline"),
+        (kai, sam, kais[1], "Decline"),
+    ):
+        invited_ = await inviter.slash(
+            second.channel, "pump share invite", reminder=str(reminder_id), **{"with": invited}
+        )
+        assert "I've asked" in text(invited_)
+        invitation = invited.user.dm_channel.last_message
+        assert invitation is not None
+        answered = await invited.user.click(invitation, label=answer_label)
+        assert ("Accepted" if answer_label == "Accept" else "Declined") in text(answered)
+
+
 async def _export(actor: Any) -> dict[str, Any]:
     result = await actor.slash("privacy export")
     assert result.ephemeral
@@ -136,6 +164,7 @@ async def test_privacy_delete_leaves_no_trace_of_the_member_anywhere(
     sam = server.member
     second = SecondServer(simcord_env, sam.user)
     await _make_every_kind_of_data(server, second)
+    await _share_both_ways(simcord_env, second)
 
     before = await _export(sam.user)
     empty = sorted(kind for kind, rows in before["data"].items() if not rows)

@@ -7,7 +7,10 @@ replay), command sync, interaction callbacks and webhook follow-ups, DMs and cha
 404 and are flagged, so a test notices. Faults on demand: injected errors and 429s, held requests (parked
 until released or dropped) and Discord's global rate limit (`enforce_global_rate_limit`). Point a bot
 at it with `fake.env()` (a subprocess) or `bot.endpoints.apply_endpoints(fake.api_base, fake.gateway_url)`
-(in-process).
+(in-process). User installs: `dispatch_slash_command(..., channel_id=..., user_install=True)` sends an
+interaction as Discord does for an app installed to a member's account (only the user key in
+`authorizing_integration_owners`, `context` 0/1/2, the narrowed `app_permissions`), also from a server
+the bot is not in (`add_foreign_guild`) or a group DM (`add_group_dm`), whose channels answer the bot 403.
 
 Fidelity notes, matched against discord.py 2.7.1: JSON responses carry exactly
 `Content-Type: application/json` (discord.py otherwise treats the body as text), every API response
@@ -50,6 +53,12 @@ LOADING = 1 << 7
 # @everyone in the demo guild: invite, reactions, view, send, embed, attach, history, external emoji,
 # connect, speak, change nickname, use application commands.
 EVERYONE_PERMISSIONS = sum(1 << bit for bit in (0, 6, 10, 11, 14, 15, 16, 18, 20, 21, 26, 31))
+# What an app can do through an interaction response where its bot is not present (a user install in a
+# server without the bot, a group DM): embed links, attach files, mention everyone, external emoji.
+RESPONSE_PERMISSIONS = sum(1 << bit for bit in (14, 15, 17, 18))
+# Where an interaction comes from (`context`) and which install authorised it (the owner keys).
+GUILD_CONTEXT, BOT_DM_CONTEXT, PRIVATE_CHANNEL_CONTEXT = 0, 1, 2
+GUILD_INSTALL, USER_INSTALL = "0", "1"
 # Which callback types Discord accepts per interaction type (2 command, 3 component, 4 autocomplete, 5 modal).
 _CALLBACKS: dict[int, set[int]] = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}
 _OPTION_TYPES: dict[type, int] = {bool: 5, int: 4, float: 10, str: 3}
@@ -288,6 +297,7 @@ class FakeDiscord:
         self.bot_user = self.add_user(self.bot_user_id, "latch-fake-bot", bot=True)
         self.user = self.add_user(self.user_id, "tester")
         self.channels: dict[int, Json] = {self.channel_id: self._text_channel(self.channel_id, "general")}
+        self.foreign_guilds: set[int] = set()  # servers the bot is not in (see add_foreign_guild)
         self.messages: dict[int, list[Json]] = {}
         self.dm_blocked: set[int] = set()  # users whose DMs answer 403 50007
         self.commands: dict[int | None, list[Json]] = {}
@@ -388,6 +398,35 @@ class FakeDiscord:
         """Messages stored in the DM channel with `user_id` (none if it was never opened)."""
         channel_id = self._dms.get(user_id)
         return [] if channel_id is None else self.messages.get(channel_id, [])
+
+    def add_foreign_guild(self, channel_name: str = "chat") -> tuple[int, int]:
+        """A server the bot is not a member of, with one text channel: (guild id, channel id).
+
+        The gateway never sends its GUILD_CREATE and READY does not list it; only a member who installed
+        the app to their own account can reach the bot from there (`user_install=True`). Like Discord,
+        the bot's requests to its channels answer 403 Missing Access."""
+        guild_id, channel_id = snowflake(), snowflake()
+        self.foreign_guilds.add(guild_id)
+        self.channels[channel_id] = self._text_channel(channel_id, channel_name, guild_id=guild_id)
+        return guild_id, channel_id
+
+    def add_group_dm(self, *user_ids: int) -> int:
+        """A group DM between users (not the bot); its id. Reached only through a user install."""
+        channel_id = snowflake()
+        recipients = [self.users.get(uid) or self.add_user(uid, member=False) for uid in user_ids]
+        self.channels[channel_id] = {
+            "id": str(channel_id), "type": 3, "recipients": recipients, "name": None, "icon": None,
+            "owner_id": recipients[0]["id"] if recipients else None, "last_message_id": None, "flags": 0,
+        }  # fmt: skip
+        return channel_id
+
+    def _bot_can_reach(self, channel: Json) -> bool:
+        """Whether the bot itself is in the channel: not in foreign servers, nor in others' group DMs."""
+        if channel.get("guild_id") is not None:
+            return int(channel["guild_id"]) not in self.foreign_guilds
+        if channel["type"] == 3:
+            return any(int(user["id"]) == self.bot_user_id for user in channel.get("recipients", []))
+        return True
 
     def duplicated_nonces(self) -> dict[str, int]:
         """Nonces that created more than one message, with how many they created."""
@@ -700,14 +739,18 @@ class FakeDiscord:
         self.users[uid] = user
         if not member:
             return user
-        self.members[uid] = {"user": user, "roles": [], "joined_at": _now_iso(), "deaf": False, "mute": False}
-        self.members[uid] |= {"flags": 0, "pending": False, "nick": None, "avatar": None}
+        self.members[uid] = self._member(user)
         return user
 
-    def _text_channel(self, channel_id: int, name: str) -> Json:
+    @staticmethod
+    def _member(user: Json) -> Json:
+        member: Json = {"user": user, "roles": [], "joined_at": _now_iso(), "deaf": False, "mute": False}
+        return member | {"flags": 0, "pending": False, "nick": None, "avatar": None}
+
+    def _text_channel(self, channel_id: int, name: str, *, guild_id: int | None = None) -> Json:
         return {
-            "id": str(channel_id), "type": 0, "guild_id": str(self.guild_id), "name": name, "position": 0,
-            "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
+            "id": str(channel_id), "type": 0, "guild_id": str(guild_id or self.guild_id), "name": name,
+            "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
             "last_message_id": None, "rate_limit_per_user": 0, "flags": 0,
         }  # fmt: skip
 
@@ -940,6 +983,8 @@ class FakeDiscord:
         channel = self.channels.get(int(request.match_info["channel_id"]))
         if channel is None:
             raise ApiError(404, 10003, "Unknown Channel")
+        if not self._bot_can_reach(channel):
+            raise ApiError(403, 50001, "Missing Access")
         return channel
 
     async def _get_channel(self, request: web.Request) -> web.Response:
@@ -1122,13 +1167,22 @@ class FakeDiscord:
         dm: bool = False,
         locale: str = "en-US",
         permissions: int = EVERYONE_PERMISSIONS,
+        channel_id: int | None = None,
+        user_install: bool = False,
     ) -> FakeInteraction:
         """Dispatch INTERACTION_CREATE for a synced slash command, e.g. ("remind add", {"minutes": 5}).
 
         A mapping of options is typed from the synced command's option schema; a list is sent as is.
+        Where: the demo guild's channel, the user's DM with the bot (`dm`), or any channel the fake
+        knows (`channel_id`: a foreign guild's, a group DM). `user_install` sends it as Discord does for
+        an app installed to the member's account. Like Discord, a command is offered only where its
+        synced `integration_types` and `contexts` allow (LookupError otherwise).
         """
         root, *path = name.split()
-        command = self.find_command(root, None if dm else self.guild_id)
+        channel = self._interaction_channel(user_id, dm, channel_id)
+        guild_id = None if channel.get("guild_id") is None else int(channel["guild_id"])
+        command = self.find_command(root, guild_id if guild_id == self.guild_id else None)
+        self._check_offered(command, self._context_of(channel), user_install)
         schema: list[Json] = command.get("options") or []
         chain: list[tuple[str, int]] = []
         for part in path:
@@ -1149,7 +1203,9 @@ class FakeDiscord:
             leaf = [{"name": part, "type": kind, "options": leaf}]
         data = {"id": command["id"], "name": root, "type": command["type"], "options": leaf}
         data |= {"guild_id": command["guild_id"]} if "guild_id" in command else {}
-        return await self._dispatch_interaction(2, data, user_id, dm, locale, permissions)
+        return await self._dispatch_interaction(
+            2, data, user_id, channel, locale, permissions, user_install=user_install
+        )
 
     async def dispatch_component(
         self,
@@ -1160,47 +1216,80 @@ class FakeDiscord:
         values: Sequence[str] | None = None,
         user_id: int | None = None,
         locale: str = "en-US",
+        user_install: bool = False,
     ) -> FakeInteraction:
-        """Dispatch a component interaction (button by default) on a `message` the bot sent."""
+        """Dispatch a component interaction (button by default) on a `message` the bot sent, from the
+        channel the message is in, through the same kind of install as the command that made it."""
         data: Json = {"custom_id": custom_id, "component_type": component_type}
         data |= {"values": list(values)} if values is not None else {}
-        dm = self.channels.get(int(message["channel_id"]), {}).get("type") == 1
+        channel = self.channels.get(int(message["channel_id"])) or self.channels[self.channel_id]
         extra = {"message": message}
-        return await self._dispatch_interaction(3, data, user_id, dm, locale, EVERYONE_PERMISSIONS, extra)
+        return await self._dispatch_interaction(
+            3, data, user_id, channel, locale, EVERYONE_PERMISSIONS, extra, user_install=user_install
+        )
+
+    def _interaction_channel(self, user_id: int | None, dm: bool, channel_id: int | None) -> Json:
+        if channel_id is not None:
+            return self.channels[channel_id]
+        return self._dm_channel(user_id or self.user_id) if dm else self.channels[self.channel_id]
+
+    @staticmethod
+    def _context_of(channel: Json) -> int:
+        if channel.get("guild_id") is not None:
+            return GUILD_CONTEXT
+        return BOT_DM_CONTEXT if channel["type"] == 1 else PRIVATE_CHANNEL_CONTEXT
+
+    @staticmethod
+    def _check_offered(command: Json, context: int, user_install: bool) -> None:
+        """Discord lists a command only for the installs and contexts it declares (all when unset)."""
+        install = int(USER_INSTALL if user_install else GUILD_INSTALL)
+        installs, contexts = command.get("integration_types"), command.get("contexts")
+        if installs is not None and install not in installs:
+            raise LookupError(f"command {command['name']!r} is not offered to integration type {install}")
+        if contexts is not None and context not in contexts:
+            raise LookupError(f"command {command['name']!r} is not offered in context {context}")
 
     async def _dispatch_interaction(
         self,
         kind: int,
         data: Json,
         user_id: int | None,
-        dm: bool,
+        channel: Json,
         locale: str,
         permissions: int,
         extra: Json | None = None,
+        *,
+        user_install: bool = False,
     ) -> FakeInteraction:
         uid = user_id or self.user_id
         user = self.users.get(uid) or self.add_user(uid)
         interaction_id, token = snowflake(), "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(96)
+        context = self._context_of(channel)
+        # What the app may do here: everything its bot may where the bot is present; where it is not
+        # (a user install elsewhere), @everyone's permissions limited to what a response can use.
+        app_permissions = EVERYONE_PERMISSIONS
+        if not self._bot_can_reach(channel):  # a group DM has no roles: no @everyone to narrow
+            everyone = EVERYONE_PERMISSIONS if context == GUILD_CONTEXT else RESPONSE_PERMISSIONS
+            app_permissions = everyone & RESPONSE_PERMISSIONS
         payload: Json = {
             "id": str(interaction_id), "application_id": str(self.application_id), "type": kind,
             "data": data, "token": token, "version": 1, "locale": locale, "entitlements": [],
-            "app_permissions": str(EVERYONE_PERMISSIONS), "attachment_size_limit": 10_485_760,
+            "app_permissions": str(app_permissions), "attachment_size_limit": 10_485_760,
+            "channel_id": channel["id"], "context": context,
         }  # fmt: skip
-        if dm:
-            channel = self._dm_channel(uid)
-            payload |= {"channel_id": channel["id"], "channel": channel, "user": user, "context": 1}
-            payload["authorizing_integration_owners"] = {"0": str(self.guild_id)}
+        guild_id = None if context != GUILD_CONTEXT else int(channel["guild_id"])
+        if guild_id is None:
+            payload |= {"channel": channel, "user": user}
         else:
-            channel = self.channels[self.channel_id] | {"permissions": str(permissions)}
-            member = self.members[uid] | {"permissions": str(permissions)}
-            payload |= {
-                "guild_id": str(self.guild_id),
-                "channel_id": str(self.channel_id),
-                "channel": channel,
-            }
-            payload |= {"member": member, "guild_locale": "en-US", "context": 0}
-            payload["guild"] = {"id": str(self.guild_id), "locale": "en-US", "features": []}
-            payload["authorizing_integration_owners"] = {"0": str(self.guild_id)}
+            member = self.members.get(uid) if guild_id == self.guild_id else None
+            member = (member or self._member(user)) | {"permissions": str(permissions)}
+            payload |= {"guild_id": str(guild_id), "channel": channel | {"permissions": str(permissions)}}
+            payload |= {"member": member, "guild_locale": "en-US"}
+            payload["guild"] = {"id": str(guild_id), "locale": "en-US", "features": []}
+        if user_install:
+            payload["authorizing_integration_owners"] = {USER_INSTALL: str(uid)}
+        else:
+            payload["authorizing_integration_owners"] = {GUILD_INSTALL: str(self.guild_id)}
         payload |= extra or {}
         loop_time = asyncio.get_running_loop().time()
         record = FakeInteraction(interaction_id, token, kind, payload, loop_time)

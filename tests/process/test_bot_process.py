@@ -62,7 +62,8 @@ async def test_sigterm_lets_an_in_flight_reply_finish(fake_discord: FakeDiscord,
 
         process.send_signal(signal.SIGTERM)  # the reply is on the wire, parked by the fake
         assert process.stdout is not None
-        await read_line_matching(process.stdout, "waiting for 1 in-flight task(s) to finish", WITHIN)
+        # The reply, and possibly the bookkeeping of the server that just came online.
+        await read_line_matching(process.stdout, "in-flight task(s) to finish", WITHIN)
         assert process.returncode is None  # still waiting for the reply
         hold.release()
 

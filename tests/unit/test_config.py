@@ -83,3 +83,30 @@ def test_malformed_values_are_rejected(monkeypatch: pytest.MonkeyPatch, variable
     monkeypatch.setenv(variable, value)
     with pytest.raises(ValidationError):
         Settings(_env_file=None)
+
+
+def test_shards_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHARD_COUNT", "4")
+    monkeypatch.setenv("SHARD_IDS", "2-3")
+
+    plan = Settings(_env_file=None).shard_plan
+
+    assert (plan.count, plan.ids, plan.leads) == (4, (2, 3), False)
+
+
+@pytest.mark.parametrize(("count", "ids"), [("2", "0-2"), ("", "0"), ("0", ""), ("4", "one")])
+def test_shards_that_do_not_add_up_are_refused(monkeypatch: pytest.MonkeyPatch, count: str, ids: str) -> None:
+    monkeypatch.setenv("SHARD_COUNT", count)
+    monkeypatch.setenv("SHARD_IDS", ids)
+
+    with pytest.raises(ValueError):
+        Settings(_env_file=None)
+
+
+def test_without_shard_settings_one_process_runs_them_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SHARD_COUNT", raising=False)
+    monkeypatch.delenv("SHARD_IDS", raising=False)
+
+    plan = Settings(_env_file=None).shard_plan
+
+    assert plan.runs_all and plan.count is None and plan.leads

@@ -17,10 +17,12 @@ from bot.db.reminders import ReminderRepository
 from bot.domain.reminders.model import (
     MAX_ACTIVE_PER_USER,
     AtRule,
+    Ends,
     EveryRule,
     NewReminder,
     OnceRule,
     ReminderLimit,
+    SentMessage,
     delivery_nonce,
 )
 from bot.reminders.dispatcher import GRACE, LATE_AFTER
@@ -224,3 +226,85 @@ def test_nonces_are_short_and_deterministic(reminder_id: int, scheduled: datetim
     assert nonce == delivery_nonce(reminder_id, scheduled)
     assert nonce != delivery_nonce(reminder_id + 1, scheduled)
     assert nonce != delivery_nonce(reminder_id, scheduled + timedelta(milliseconds=1))
+
+
+async def test_a_count_counts_only_occurrences_sent_and_the_last_is_marked(repository: Store) -> None:
+    rule = EveryRule(interval=timedelta(hours=1), anchor=time(0), ends=Ends(count=2))
+    reminder_id = await repository.reminders.create(
+        NewReminder(1, None, None, rule, "UTC", NOW + timedelta(hours=1)), now=NOW
+    )
+
+    # Offline for two hours: the first occurrence is missed by more than the grace, skipped, not counted.
+    claimed, skipped = await claim(repository, NOW + timedelta(hours=2, minutes=5))
+    assert (claimed, skipped) == ([], 1)
+    stored = await repository.reminders.get(reminder_id)
+    assert stored is not None and stored.fired_count == 0
+
+    [first], _ = await claim(repository, NOW + timedelta(hours=3))
+    assert not first.last and first.next_fire_at == NOW + timedelta(hours=4)
+    [second], _ = await claim(repository, NOW + timedelta(hours=4))
+    assert second.last and second.next_fire_at is None
+    finished = await repository.reminders.get(reminder_id)
+    assert finished is not None and (finished.fired_count, finished.status) == (2, "finished")
+
+
+async def test_the_previous_message_is_handed_back_only_while_unanswered(repository: Store) -> None:
+    reminder_id = await repository.reminders.create(every_hour(), now=NOW)
+    [first], _ = await claim(repository, NOW + timedelta(hours=1))
+    assert (
+        await repository.deliveries.mark_sent(first, attempts=1, now=NOW, message=SentMessage(5, 100)) is None
+    )
+
+    [second], _ = await claim(repository, NOW + timedelta(hours=2))
+    previous = await repository.deliveries.mark_sent(second, attempts=1, now=NOW, message=SentMessage(5, 101))
+    assert previous == SentMessage(5, 100)
+    again = await repository.deliveries.mark_sent(second, attempts=1, now=NOW, message=SentMessage(5, 101))
+    assert again is None  # recorded twice (a recovered claim): not counted twice
+
+    stored = await repository.reminders.get(reminder_id)
+    assert stored is not None and stored.unanswered == 1 and stored.last_message == SentMessage(5, 101)
+    await repository.reminders.mark_answered(reminder_id)
+    [third], _ = await claim(repository, NOW + timedelta(hours=3))
+    assert (
+        await repository.deliveries.mark_sent(third, attempts=1, now=NOW, message=SentMessage(5, 102)) is None
+    )
+    answered = await repository.reminders.get(reminder_id)
+    assert answered is not None and answered.unanswered == 0
+
+
+async def test_change_keeps_the_id_and_a_paused_reminder_keeps_its_next_fire(repository: Store) -> None:
+    reminder_id = await repository.reminders.create(every_hour(), now=NOW)
+    two_hours = EveryRule(interval=timedelta(hours=2), anchor=time(0))
+
+    changed = await repository.reminders.change(
+        reminder_id,
+        rule=two_hours,
+        zone="Europe/Paris",
+        channel_id=None,
+        next_fire_at=NOW + timedelta(hours=1),
+        now=NOW,
+    )
+    await repository.reminders.pause(reminder_id, now=NOW)
+    await repository.reminders.change(
+        reminder_id,
+        rule=EVERY_HOUR,
+        zone="UTC",
+        channel_id=None,
+        next_fire_at=NOW + timedelta(hours=9),
+        now=NOW,
+    )
+
+    stored = await repository.reminders.get(reminder_id)
+    assert changed and stored is not None
+    assert (stored.id, stored.rule, stored.timezone, stored.status) == (
+        reminder_id,
+        EVERY_HOUR,
+        "UTC",
+        "paused",
+    )
+    assert stored.next_fire_at == NOW + timedelta(hours=1)
+    await repository.reminders.delete(reminder_id)
+    gone = await repository.reminders.change(
+        reminder_id, rule=EVERY_HOUR, zone="UTC", channel_id=None, next_fire_at=NOW, now=NOW
+    )
+    assert not gone
