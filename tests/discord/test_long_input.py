@@ -63,6 +63,10 @@ def _leaves(commands: list[Any]) -> Iterator[app_commands.Command[Any, ..., Any]
             yield command
 
 
+# Each command's required options, by the name Discord shows (read from the tree with the options).
+REQUIRED: dict[str, set[str]] = {}
+
+
 def _string_options() -> list[tuple[str, str, int]]:
     """(command, option, the longest value that can arrive) for every free-text option."""
     from bot.config import Settings
@@ -79,6 +83,9 @@ def _string_options() -> list[tuple[str, str, int]]:
 
     asyncio.run(load())
     for command in _leaves(bot.tree.get_commands()):
+        REQUIRED[command.qualified_name] = {
+            parameter.display_name for parameter in command.parameters if parameter.required
+        }
         for parameter in command.parameters:
             if parameter.type is discord.AppCommandOptionType.string and not parameter.choices:
                 limit = int(parameter.max_value) if parameter.max_value is not None else DISCORD_STRING_MAX
@@ -102,25 +109,13 @@ def _others(server: Server, command: str, option: str) -> dict[str, Any]:
     for name in ("tip", "resource", "reminder"):
         if name != option and _is_required(command, name):
             values[name] = VALID[name]
+    if _is_required(command, "with"):
+        values["with"] = server.moderator.user
     return values
 
 
 def _is_required(command: str, option: str) -> bool:
-    required = {
-        "curate resource add": {"name", "url", "description"},
-        "curate schedule set": {"time"},
-        "pump every": {"interval"},
-        "pump at": {"times"},
-        "pump once": {"after"},
-        "pump delete": {"reminder"},
-        "pump edit": {"reminder"},
-        "pump timezone": {"tz"},
-        "search": {"query"},
-        "curate tip edit": {"tip"},
-        "curate tip remove": {"tip"},
-        "curate resource remove": {"resource"},
-    }
-    return option in required.get(command, set())
+    return option in REQUIRED.get(command, set())
 
 
 def _assert_fits(message: discord.Message | simcord.ResponseMessage) -> None:
