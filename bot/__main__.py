@@ -159,20 +159,23 @@ def command_content_check(settings: Settings) -> int:
 
 
 def command_db_migrate(settings: Settings) -> int:
-    from bot.db.database import Database
+    from bot.db.database import Database, DatabaseUrl, MigrationError
 
-    async def main() -> tuple[list[int], int]:
-        database = await Database.open(settings.database_path)
+    async def main() -> tuple[list[str], str | None]:
+        database = await Database.open(settings.database_url)
         try:
             applied = await database.migrate()
             return applied, await database.schema_version()
         finally:
             await database.close()
 
-    applied, version = asyncio.run(main())
-    print(
-        f"database {settings.database_path}: schema version {version} ({len(applied)} migration(s) applied)"
-    )
+    where = DatabaseUrl.parse(settings.database_url).display()
+    try:
+        applied, revision = asyncio.run(main())
+    except MigrationError as error:
+        print(f"latch: {error}", file=sys.stderr)
+        return 1
+    print(f"database {where}: schema revision {revision} ({len(applied)} migration(s) applied)")
     return 0
 
 

@@ -248,10 +248,10 @@ class LatchBot(commands.AutoShardedBot):
         return self._services
 
     async def setup_hook(self) -> None:
-        self._db = database = await Database.open(self.settings.database_path)
+        self._db = database = await Database.open(self.settings.database_url)
         applied = await database.migrate()
         if applied:
-            log.info("database migrated to version %s", applied[-1])
+            log.info("database migrated to revision %s", applied[-1])
         self._content = library = self._loaded_library or load_library(self.settings.content_dir)
         check_routine(library)  # refuse to start with a /letdown routine naming a tip the library lacks
         self.reminder_dispatcher = ReminderDispatcher(

@@ -124,14 +124,18 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _sqlite_only(cls, value: str) -> str:
-        if not value.startswith("sqlite:///"):
-            raise ValueError("only sqlite:///PATH is supported, e.g. sqlite:///./data/latch.sqlite3")
+    def _known_engine(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError(
+                "must be sqlite:///PATH or postgresql://USER@HOST/DATABASE, e.g. sqlite:///./data/latch.sqlite3"
+            )
         return value
 
     @property
     def database_path(self) -> Path:
         """The SQLite file named by DATABASE_URL (`sqlite:///relative` or `sqlite:////absolute`)."""
+        if not self.database_url.startswith("sqlite:///"):
+            raise ValueError("DATABASE_URL names a PostgreSQL database, not a SQLite file")
         return Path(self.database_url.removeprefix("sqlite:///"))
 
     @property

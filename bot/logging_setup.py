@@ -65,5 +65,7 @@ def configure_logging(level: str, fmt: str, *, secrets: list[str]) -> None:
     root.setLevel(level)
     # Both log payloads at DEBUG (gateway events with what users typed; SQL parameters), so they
     # never go below INFO, whatever LOG_LEVEL says.
-    for chatty in ("discord", "aiosqlite"):
+    for chatty in ("discord", "aiosqlite", "psycopg"):
         logging.getLogger(chatty).setLevel(max(logging.getLevelName(level), logging.INFO))
+    # SQLAlchemy logs every statement with its parameters at INFO.
+    logging.getLogger("sqlalchemy").setLevel(max(logging.getLevelName(level), logging.WARNING))

@@ -16,6 +16,9 @@ from bot.config import Settings
 from bot.content.loader import ContentLibrary, load_library
 from bot.ui.replies import OUTCOME
 
+# Both database engines for the repository tests (`any_database`).
+pytest_plugins = ["tests.db.engines"]
+
 _SETTING_VARIABLES = (
     "DISCORD_TOKEN",
     "DISCORD_API_BASE",

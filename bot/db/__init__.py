@@ -1,5 +1,5 @@
-"""Storage: the SQLite connection, migrations, and one repository module per aggregate."""
+"""Storage: the engine (SQLite or PostgreSQL), its Alembic migrations, one repository per aggregate."""
 
-from bot.db.database import Database, Migration, MigrationError, load_migrations
+from bot.db.database import Database, MigrationError
 
-__all__ = ["Database", "Migration", "MigrationError", "load_migrations"]
+__all__ = ["Database", "MigrationError"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import to_storage
+from sqlalchemy import select
+
 from bot.db.database import Database
+from bot.db.schema import app_state
 
 
 class AppStateRepository:
@@ -13,14 +15,14 @@ class AppStateRepository:
         self._db = database
 
     async def get(self, key: str) -> str | None:
-        async with self._db.connection.execute("SELECT value FROM app_state WHERE key = ?", (key,)) as cursor:
-            row = await cursor.fetchone()
-        return str(row["value"]) if row is not None else None
+        value = await self._db.scalar(select(app_state.c.value).where(app_state.c.key == key))
+        return str(value) if value is not None else None
 
     async def set(self, key: str, value: str, *, now: datetime) -> None:
+        statement = self._db.insert(app_state).values(key=key, value=value, updated_at=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=[app_state.c.key],
+            set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+        )
         async with self._db.transaction() as connection:
-            await connection.execute(
-                "INSERT INTO app_state (key, value, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (key, value, to_storage(now)),
-            )
+            await connection.execute(statement)

@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.clock import from_storage, to_storage
 from bot.db.database import Database
+from bot.db.schema import audit_log
 from bot.domain.curation import AuditEntry
 from bot.limits import LIST_LIMIT
 
@@ -23,7 +24,7 @@ AUDIT_PAGE = LIST_LIMIT
 
 
 async def record(
-    connection: aiosqlite.Connection,
+    connection: AsyncConnection,
     *,
     guild_id: int,
     actor_id: int | None,
@@ -33,8 +34,13 @@ async def record(
 ) -> None:
     """Write one entry inside the caller's transaction."""
     await connection.execute(
-        "INSERT INTO audit_log (guild_id, actor_id, action, detail, created_at) VALUES (?, ?, ?, ?, ?)",
-        (guild_id, actor_id, action, json.dumps(dict(data), ensure_ascii=False), to_storage(now)),
+        insert(audit_log).values(
+            guild_id=guild_id,
+            actor_id=actor_id,
+            action=action,
+            detail=json.dumps(dict(data), ensure_ascii=False),
+            created_at=now,
+        )
     )
 
 
@@ -52,10 +58,11 @@ class AuditRepository:
 
     async def recent(self, guild_id: int, limit: int = AUDIT_PAGE) -> list[AuditEntry]:
         """The server's newest entries first."""
-        rows = await self._db.connection.execute_fetchall(
-            "SELECT id, guild_id, actor_id, action, detail, created_at FROM audit_log "
-            "WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
-            (guild_id, limit),
+        rows = await self._db.fetch_all(
+            select(audit_log)
+            .where(audit_log.c.guild_id == guild_id)
+            .order_by(audit_log.c.id.desc())
+            .limit(limit)
         )
         return [
             AuditEntry(
@@ -64,7 +71,7 @@ class AuditRepository:
                 actor_id=row["actor_id"],
                 action=row["action"],
                 data=_data(row["detail"]),
-                created_at=from_storage(row["created_at"]),
+                created_at=row["created_at"],
             )
             for row in rows
         ]

@@ -1,143 +1,307 @@
-"""The SQLite connection: WAL, foreign keys, a busy timeout, transactions and migrations."""
+"""The database: one SQLAlchemy Core engine for SQLite (the embedded default) or PostgreSQL.
+
+``DATABASE_URL`` is ``sqlite:///PATH`` (aiosqlite, WAL, foreign keys, a busy timeout) or
+``postgresql://…`` (psycopg 3). Repositories write through ``transaction()`` and read through
+``read()`` / ``fetch_all()``; what they hand back are the bot's own values, never driver rows.
+Migrations are Alembic revisions in ``bot/db/migrations``, run by ``migrate()``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
+from typing import Any
 
-import aiosqlite
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Table, event, make_url, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql import Executable
+
+from bot.db.schema import app_state
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
+MIGRATIONS = Path(__file__).with_name("migrations")
+# A SQLite file made before Alembic carries its migration number in PRAGMA user_version; from the
+# baseline on, revision ids are those numbers. Once Alembic owns a file its user_version is set to this,
+# so a build from before Alembic refuses it ("newer than this build knows") instead of migrating it.
+LEGACY_BASELINE = 9
+ALEMBIC_USER_VERSION = 1000
 
 
 class MigrationError(RuntimeError):
     pass
 
 
-def load_migrations() -> list[Migration]:
-    """The packaged migrations, in order; their numbers must run 1, 2, 3, … without gaps."""
-    folder = resources.files("bot.db") / "migrations"
-    found: list[Migration] = []
-    for entry in folder.iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort(key=lambda migration: migration.version)
-    for expected, migration in enumerate(found, start=1):
-        if migration.version != expected:
-            raise MigrationError(f"migration {migration.name} is out of sequence; expected {expected:04d}")
-    return found
+@dataclass(frozen=True, slots=True)
+class DatabaseUrl:
+    """A DATABASE_URL, checked: its engine and the URL SQLAlchemy connects with."""
+
+    engine: str  # "sqlite" or "postgresql"
+    sqlalchemy_url: str
+    path: Path | None = None  # the SQLite file
+
+    @classmethod
+    def parse(cls, url: str | Path) -> DatabaseUrl:
+        if isinstance(url, Path):
+            return cls("sqlite", f"sqlite+aiosqlite:///{url}", url)
+        if url.startswith("sqlite:///"):
+            path = Path(url.removeprefix("sqlite:///"))
+            return cls("sqlite", f"sqlite+aiosqlite:///{path}", path)
+        for prefix in ("postgresql://", "postgres://", "postgresql+psycopg://"):
+            if url.startswith(prefix):
+                return cls("postgresql", "postgresql+psycopg://" + url.removeprefix(prefix))
+        raise ValueError("DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST/DATABASE")
+
+    def display(self) -> str:
+        """The URL without its password, for logs and the CLI."""
+        if self.path is not None:
+            return f"sqlite:///{self.path}"
+        return make_url(self.sqlalchemy_url).render_as_string(hide_password=True)
+
+
+def alembic_config() -> Config:
+    """Alembic's configuration, in code: the operator needs no alembic.ini."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+@functools.cache
+def migration_scripts() -> ScriptDirectory:
+    """The revisions, read once per process."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def _sqlite_connected(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # No implicit transactions from the driver: the "begin" listener below opens them itself.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in (
+            f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA synchronous = NORMAL",
+        ):
+            cursor.execute(pragma)
+            cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A write takes SQLite's write lock up front (BEGIN IMMEDIATE), so it never fails half-way to
+    # upgrade a read lock; a read is a deferred snapshot.
+    writing = connection.get_execution_options().get("latch_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 class Database:
-    """One aiosqlite connection in autocommit mode; writes go through `transaction()`."""
+    """The engine, its pool and the bot's transactions."""
 
-    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
-        self.connection = connection
-        self.path = path
-        # One connection serves every coroutine (commands, the reminder dispatcher, scheduled posts),
-        # and SQLite cannot nest transactions on a connection: writers take turns.
-        self._write_lock = asyncio.Lock()
+    def __init__(self, engine: AsyncEngine, url: DatabaseUrl) -> None:
+        self.engine = engine
+        self.url = url
+        self.dialect = url.engine
+        # SQLite has one writer at a time: writers in this process take turns here instead of
+        # waiting on the file lock in the driver's threads.
+        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self.closed = False
+
+    @property
+    def path(self) -> Path | None:
+        return self.url.path
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: no implicit transactions; `transaction()` opens them explicitly.
-        connection = await aiosqlite.connect(path, isolation_level=None)
-        connection.row_factory = aiosqlite.Row
+    async def open(cls, url: str | Path) -> Database:
+        """Open a DATABASE_URL (or the path of a SQLite file). Nothing is migrated yet."""
+        parsed = DatabaseUrl.parse(url)
+        if parsed.path is not None:
+            parsed.path.parent.mkdir(parents=True, exist_ok=True)
+            # hide_parameters: an error never carries what a member typed (a search, a tip) into the log.
+            engine = create_async_engine(
+                parsed.sqlalchemy_url, pool_size=4, max_overflow=4, hide_parameters=True
+            )
+            event.listen(engine.sync_engine, "connect", _sqlite_connected)
+            event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        else:
+            engine = create_async_engine(
+                parsed.sqlalchemy_url, pool_size=5, pool_pre_ping=True, hide_parameters=True
+            )
+        database = cls(engine, parsed)
         try:
-            for pragma in (
-                f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA foreign_keys = ON",
-                "PRAGMA synchronous = NORMAL",
-            ):
-                # Drain each result row: an unread cursor keeps a statement open and blocks COMMIT.
-                await connection.execute_fetchall(pragma)
+            async with engine.connect() as connection:  # fail here, not at the first command
+                await connection.execute(text("SELECT 1"))
         except BaseException:
-            await connection.close()
+            await engine.dispose()
             raise
-        return cls(connection, path)
+        return database
 
     async def close(self) -> None:
-        await self.connection.close()
+        self.closed = True
+        await self.engine.dispose()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error: nothing is ever half-written.
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction: COMMIT at the end, ROLLBACK on any error; nothing is ever half-written.
 
-        Transactions are serialised on this connection; do not open one inside another.
+        Do not open one inside another.
         """
-        async with self._write_lock:
-            await self.connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.connection
-            except BaseException:
-                await self.connection.execute("ROLLBACK")
-                raise
-            else:
-                await self.connection.execute("COMMIT")
+        if self._write_lock is None:
+            async with self.engine.begin() as connection:
+                yield connection
+            return
+        async with self._write_lock, self.engine.connect() as connection:
+            await connection.execution_options(latch_write=True)
+            async with connection.begin():
+                yield connection
 
-    async def schema_version(self) -> int:
-        async with self.connection.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row is not None else 0
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads that see one consistent snapshot."""
+        async with self.engine.connect() as connection:
+            yield connection
 
-    async def migrate(self, migrations: list[Migration] | None = None) -> list[int]:
-        """Apply every migration newer than `PRAGMA user_version`, each in its own transaction."""
-        pending = migrations if migrations is not None else load_migrations()
-        current = await self.schema_version()
-        latest = max((migration.version for migration in pending), default=0)
-        if current > latest:
-            raise MigrationError(
-                f"the database is at schema version {current}, newer than this build knows ({latest})"
+    async def fetch_all(self, statement: Executable) -> Sequence[RowMapping]:
+        async with self.engine.connect() as connection:
+            return (await connection.execute(statement)).mappings().all()
+
+    async def fetch_one(self, statement: Executable) -> RowMapping | None:
+        async with self.engine.connect() as connection:
+            return (await connection.execute(statement)).mappings().first()
+
+    async def scalar(self, statement: Executable) -> Any:
+        async with self.engine.connect() as connection:
+            return (await connection.execute(statement)).scalar()
+
+    async def sql(self, statement: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run one SQL statement with ``:name`` parameters in its own transaction; its rows, if any.
+
+        For maintenance and tests; the bot's own SQL is Core statements in the repositories.
+        """
+        async with self.transaction() as connection:
+            result = await connection.execute(text(statement), dict(params or {}))
+            return [dict(row) for row in result.mappings().all()] if result.returns_rows else []
+
+    def insert(self, table: Table) -> sqlite.Insert | postgresql.Insert:
+        """INSERT with this engine's ON CONFLICT clauses (the same API on both)."""
+        return insert_for(self.dialect, table)
+
+    # ------------------------------------------------------------------ migrations
+
+    async def schema_version(self) -> str | None:
+        """The Alembic revision the database is at (None: an empty database)."""
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
             )
-        applied: list[int] = []
-        for migration in pending:
-            if migration.version <= current:
-                continue
-            # The script, the version bump and COMMIT run as one unit; a failing statement leaves
-            # the transaction open and we roll it back, so the file is never half-migrated.
-            script = (
-                f"BEGIN IMMEDIATE;\n{migration.sql}\n;\nPRAGMA user_version = {migration.version};\nCOMMIT;"
-            )
+
+    async def migrate(self) -> list[str]:
+        """Apply every pending revision; the revisions applied, oldest first.
+
+        A SQLite file made by the SQL migrations before Alembic is stamped with the revision of its
+        ``PRAGMA user_version`` first, so its tables and rows are kept as they are.
+        """
+        async with self._write_lock or _no_lock():
             try:
-                await self.connection.executescript(script)
-            except Exception as error:
-                if self.connection.in_transaction:
-                    await self.connection.execute("ROLLBACK")
-                raise MigrationError(f"migration {migration.name} failed: {error}") from error
-            log.info("applied migration %s", migration.name)
-            applied.append(migration.version)
+                async with self.engine.connect() as connection:
+                    # Every pending revision in one transaction: all of them apply, or none.
+                    await connection.execution_options(latch_write=True)
+                    applied = await connection.run_sync(self._upgrade)
+                    await connection.commit()
+            except (CommandError, SQLAlchemyError) as error:
+                raise MigrationError(f"migrating {self.url.display()} failed: {error}") from error
+        for revision in applied:
+            log.info("applied migration %s", revision)
         return applied
 
+    def _upgrade(self, connection: Connection) -> list[str]:
+        scripts = migration_scripts()
+        context = MigrationContext.configure(connection)
+        before = context.get_current_revision()
+        if before is None and self.dialect == "sqlite":
+            before = self._adopt_legacy(connection, context, scripts)
+        if before is not None and scripts.get_revision(before) is None:
+            raise MigrationError(f"the database is at revision {before}, newer than this build knows")
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        after = MigrationContext.configure(connection).get_current_revision()
+        if self.dialect == "sqlite":
+            connection.exec_driver_sql(f"PRAGMA user_version = {ALEMBIC_USER_VERSION}")
+        if after == before:
+            return []
+        return [script.revision for script in scripts.iterate_revisions(after, before)][::-1]
+
+    @staticmethod
+    def _adopt_legacy(
+        connection: Connection, context: MigrationContext, scripts: ScriptDirectory
+    ) -> str | None:
+        legacy = int(connection.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+        if legacy in (0, ALEMBIC_USER_VERSION):
+            return None
+        revision = f"{legacy:04d}"
+        if legacy < LEGACY_BASELINE:
+            raise MigrationError(
+                f"the database is at the old schema version {legacy}; start a release from before "
+                f"the move to Alembic once to bring it to version {LEGACY_BASELINE}, then this one"
+            )
+        if scripts.get_revision(revision) is None:
+            raise MigrationError(f"the database is at schema version {legacy}, newer than this build knows")
+        context.stamp(scripts, revision)
+        log.info("adopted a database at schema version %d as revision %s", legacy, revision)
+        return revision
+
     async def is_writable(self) -> bool:
-        """Probe a write without keeping it: take the write lock, write a row, roll back."""
+        """Probe a write without keeping it: write a row in a transaction and roll it back."""
+        if self.closed:
+            return False
         try:
-            async with self._write_lock:
-                await self.connection.execute("BEGIN IMMEDIATE")
-                try:
-                    await self.connection.execute(
-                        "INSERT OR REPLACE INTO app_state (key, value, updated_at) VALUES ('probe', '', '')"
-                    )
-                finally:
-                    await self.connection.execute("ROLLBACK")
+            async with self._write_lock or _no_lock(), self.engine.connect() as connection:
+                await connection.execution_options(latch_write=True)
+                async with connection.begin() as transaction:
+                    statement = self.insert(app_state).values(key="probe", value="", updated_at=_epoch())
+                    await connection.execute(statement.on_conflict_do_nothing())
+                    await transaction.rollback()
         except Exception:
             return False
         return True
+
+
+def insert_for(dialect: str, table: Table) -> sqlite.Insert | postgresql.Insert:
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def dialect_of(connection: AsyncConnection) -> str:
+    return connection.dialect.name
+
+
+def upsert(connection: AsyncConnection, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """INSERT … ON CONFLICT for the connection's engine, inside a repository's transaction."""
+    return insert_for(dialect_of(connection), table)
+
+
+@asynccontextmanager
+async def _no_lock() -> AsyncIterator[None]:
+    yield
+
+
+def _epoch() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime(1970, 1, 1, tzinfo=UTC)

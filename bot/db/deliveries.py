@@ -12,25 +12,32 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
+from sqlalchemy import Select, case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.clock import from_storage, to_storage
-from bot.db.database import Database
-from bot.db.reminder_rows import (
-    NextOccurrence,
-    ensure_user,
-    optional_text,
-    optional_time,
-    reminder_from_row,
-    sent_message,
-)
+from bot.db.database import Database, upsert
+from bot.db.reminder_rows import NextOccurrence, ensure_user, reminder_from_row, sent_message
+from bot.db.reminders import finished_unless_snoozed
+from bot.db.schema import pump_users, reminder_deliveries, reminders
 from bot.domain.reminders.model import Delivery, Reminder, SentMessage, ends_with
 
-# A reminder with what delivering it needs from its owner's row: last done (since-last) and DM channel.
-_DUE_SELECT = (
-    "SELECT r.*, u.last_done_at AS owner_last_done, u.dm_channel_id AS owner_dm "
-    "FROM reminders r LEFT JOIN pump_users u ON u.user_id = r.user_id "
-)
+_OWNER = reminders.outerjoin(pump_users, pump_users.c.user_id == reminders.c.user_id)
+
+
+def _due_select() -> Select[Any]:
+    """A reminder with what delivering it needs from its owner's row: last done (since-last) and DM
+    channel."""
+    return select(
+        reminders,
+        pump_users.c.last_done_at.label("owner_last_done"),
+        pump_users.c.dm_channel_id.label("owner_dm"),
+    ).select_from(_OWNER)
+
+
+def _this_delivery(reminder_id: int, scheduled_for: datetime) -> Any:
+    return (reminder_deliveries.c.reminder_id == reminder_id) & (
+        reminder_deliveries.c.scheduled_for == scheduled_for
+    )
 
 
 class DeliveryRepository:
@@ -39,14 +46,17 @@ class DeliveryRepository:
 
     async def earliest_due(self) -> datetime | None:
         """The earliest instant an active reminder fires (its next occurrence or its snooze)."""
-        rows = list(
-            await self._db.connection.execute_fetchall(
-                "SELECT (SELECT MIN(next_fire_at) FROM reminders WHERE status = 'active'), "
-                "(SELECT MIN(snoozed_until) FROM reminders "
-                "WHERE status = 'active' AND snoozed_until IS NOT NULL)"
+        active = reminders.c.status == "active"
+        row = await self._db.fetch_one(
+            select(
+                select(func.min(reminders.c.next_fire_at)).where(active).scalar_subquery().label("regular"),
+                select(func.min(reminders.c.snoozed_until))
+                .where(active, reminders.c.snoozed_until.is_not(None))
+                .scalar_subquery()
+                .label("snoozed"),
             )
         )
-        found = [from_storage(value) for value in rows[0] if value is not None]
+        found = [value for value in (row or {}).values() if value is not None]
         return min(found, default=None)
 
     async def claim_due(
@@ -66,37 +76,39 @@ class DeliveryRepository:
         """
         claimed: list[Delivery] = []
         skipped = 0
-        stamp = to_storage(now)
         async with self._db.transaction() as connection:
-            regular = list(
-                await connection.execute_fetchall(
-                    _DUE_SELECT
-                    + "WHERE r.status = 'active' AND r.next_fire_at <= ? ORDER BY r.next_fire_at LIMIT ?",
-                    (stamp, limit),
+            regular = (
+                (
+                    await connection.execute(
+                        _due_select()
+                        .where(reminders.c.status == "active", reminders.c.next_fire_at <= now)
+                        .order_by(reminders.c.next_fire_at)
+                        .limit(limit)
+                    )
                 )
+                .mappings()
+                .all()
             )
             for row in regular:
                 reminder = reminder_from_row(row)
-                scheduled = from_storage(row["next_fire_at"])
+                scheduled: datetime = row["next_fire_at"]
                 # This occurrence is the reminder's latest fire: since-last reminders count from it. Only
                 # one that is sent counts towards an end after a count (not one missed while offline).
                 sending = now - scheduled < grace
                 fired = replace(
                     reminder, last_fire_at=scheduled, fired_count=reminder.fired_count + int(sending)
                 )
-                upcoming = next_occurrence(fired, optional_time(row["owner_last_done"]), now)
+                upcoming = next_occurrence(fired, row["owner_last_done"], now)
                 await connection.execute(
-                    "UPDATE reminders SET next_fire_at = ?, last_fire_at = ?, fired_count = ?, "
-                    "status = CASE WHEN ? IS NULL AND snoozed_until IS NULL THEN 'finished' ELSE status END, "
-                    "updated_at = ? WHERE id = ?",
-                    (
-                        optional_text(upcoming),
-                        row["next_fire_at"],
-                        fired.fired_count,
-                        optional_text(upcoming),
-                        stamp,
-                        reminder.id,
-                    ),
+                    update(reminders)
+                    .where(reminders.c.id == reminder.id)
+                    .values(
+                        next_fire_at=upcoming,
+                        last_fire_at=scheduled,
+                        fired_count=fired.fired_count,
+                        status=finished_unless_snoozed(upcoming),
+                        updated_at=now,
+                    )
                 )
                 delivery = await self._claim_one(
                     connection, row, fired, scheduled, upcoming, now, grace=grace, late_after=late_after
@@ -107,21 +119,35 @@ class DeliveryRepository:
                     claimed.append(delivery)
             room = limit - len(regular)
             if room > 0:
-                snoozed = list(
-                    await connection.execute_fetchall(
-                        _DUE_SELECT + "WHERE r.status = 'active' AND r.snoozed_until IS NOT NULL "
-                        "AND r.snoozed_until <= ? ORDER BY r.snoozed_until LIMIT ?",
-                        (stamp, room),
+                snoozed = (
+                    (
+                        await connection.execute(
+                            _due_select()
+                            .where(
+                                reminders.c.status == "active",
+                                reminders.c.snoozed_until.is_not(None),
+                                reminders.c.snoozed_until <= now,
+                            )
+                            .order_by(reminders.c.snoozed_until)
+                            .limit(room)
+                        )
                     )
+                    .mappings()
+                    .all()
                 )
                 for row in snoozed:
                     reminder = reminder_from_row(row)
-                    scheduled = from_storage(row["snoozed_until"])
+                    scheduled = row["snoozed_until"]
                     await connection.execute(
-                        "UPDATE reminders SET snoozed_until = NULL, "
-                        "status = CASE WHEN next_fire_at IS NULL THEN 'finished' ELSE status END, "
-                        "updated_at = ? WHERE id = ?",
-                        (stamp, reminder.id),
+                        update(reminders)
+                        .where(reminders.c.id == reminder.id)
+                        .values(
+                            snoozed_until=None,
+                            status=case(
+                                (reminders.c.next_fire_at.is_(None), "finished"), else_=reminders.c.status
+                            ),
+                            updated_at=now,
+                        )
                     )
                     delivery = await self._claim_one(
                         connection,
@@ -141,7 +167,7 @@ class DeliveryRepository:
 
     @staticmethod
     async def _claim_one(
-        connection: aiosqlite.Connection,
+        connection: AsyncConnection,
         row: Any,
         reminder: Reminder,
         scheduled: datetime,
@@ -152,20 +178,21 @@ class DeliveryRepository:
         late_after: timedelta,
     ) -> Delivery | None:
         lateness = now - scheduled
+        record = upsert(connection, reminder_deliveries)
         if lateness >= grace:
             await connection.execute(
-                "INSERT INTO reminder_deliveries (reminder_id, scheduled_for, state, late) "
-                "VALUES (?, ?, 'skipped', 1) ON CONFLICT DO NOTHING",
-                (reminder.id, to_storage(scheduled)),
+                record.values(
+                    reminder_id=reminder.id, scheduled_for=scheduled, state="skipped", late=True
+                ).on_conflict_do_nothing()
             )
             return None
         late = lateness > late_after
-        cursor = await connection.execute(
-            "INSERT INTO reminder_deliveries (reminder_id, scheduled_for, state, late) "
-            "VALUES (?, ?, 'sending', ?) ON CONFLICT DO NOTHING",
-            (reminder.id, to_storage(scheduled), int(late)),
+        result = await connection.execute(
+            record.values(
+                reminder_id=reminder.id, scheduled_for=scheduled, state="sending", late=late
+            ).on_conflict_do_nothing()
         )
-        if cursor.rowcount == 0:
+        if result.rowcount == 0:
             return None  # this occurrence was already handled (a snooze landing on a regular time)
         return Delivery(
             reminder_id=reminder.id,
@@ -185,31 +212,44 @@ class DeliveryRepository:
     ) -> tuple[list[Delivery], int]:
         """After a crash: claims still 'sending' → (recent ones to re-send with their nonce, stale
         ones marked skipped)."""
-        cutoff = to_storage(now - grace)
+        sending = reminder_deliveries.c.state == "sending"
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "UPDATE reminder_deliveries SET state = 'skipped' "
-                "WHERE state = 'sending' AND scheduled_for < ?",
-                (cutoff,),
+            result = await connection.execute(
+                update(reminder_deliveries)
+                .where(sending, reminder_deliveries.c.scheduled_for < now - grace)
+                .values(state="skipped")
             )
-            stale = cursor.rowcount
-            rows = list(
-                await connection.execute_fetchall(
-                    "SELECT d.scheduled_for AS delivery_time, r.*, u.dm_channel_id AS owner_dm "
-                    "FROM reminder_deliveries d JOIN reminders r ON r.id = d.reminder_id "
-                    "LEFT JOIN pump_users u ON u.user_id = r.user_id "
-                    "WHERE d.state = 'sending' ORDER BY d.scheduled_for",
+            stale = result.rowcount
+            rows = (
+                (
+                    await connection.execute(
+                        select(
+                            reminder_deliveries.c.scheduled_for.label("delivery_time"),
+                            reminders,
+                            pump_users.c.dm_channel_id.label("owner_dm"),
+                        )
+                        .select_from(
+                            reminder_deliveries.join(
+                                reminders, reminders.c.id == reminder_deliveries.c.reminder_id
+                            ).outerjoin(pump_users, pump_users.c.user_id == reminders.c.user_id)
+                        )
+                        .where(sending)
+                        .order_by(reminder_deliveries.c.scheduled_for)
+                    )
                 )
+                .mappings()
+                .all()
             )
             resend: list[Delivery] = []
             for row in rows:
                 reminder = reminder_from_row(row)
-                scheduled = from_storage(row["delivery_time"])
+                scheduled: datetime = row["delivery_time"]
                 late = now - scheduled > late_after
                 if late:
                     await connection.execute(
-                        "UPDATE reminder_deliveries SET late = 1 WHERE reminder_id = ? AND scheduled_for = ?",
-                        (reminder.id, row["delivery_time"]),
+                        update(reminder_deliveries)
+                        .where(_this_delivery(reminder.id, scheduled))
+                        .values(late=True)
                     )
                 resend.append(
                     Delivery(
@@ -234,27 +274,39 @@ class DeliveryRepository:
         left unanswered (to be marked skipped), and counts it."""
         async with self._db.transaction() as connection:
             await connection.execute(
-                "UPDATE reminder_deliveries SET state = 'sent', attempts = ?, sent_at = ? "
-                "WHERE reminder_id = ? AND scheduled_for = ?",
-                (attempts, to_storage(now), delivery.reminder_id, to_storage(delivery.scheduled_for)),
+                update(reminder_deliveries)
+                .where(_this_delivery(delivery.reminder_id, delivery.scheduled_for))
+                .values(state="sent", attempts=attempts, sent_at=now)
             )
             if message is None:
                 return None
-            rows = list(
-                await connection.execute_fetchall(
-                    "SELECT last_answered, last_channel_id, last_message_id FROM reminders WHERE id = ?",
-                    (delivery.reminder_id,),
+            row = (
+                (
+                    await connection.execute(
+                        select(
+                            reminders.c.last_answered,
+                            reminders.c.last_channel_id,
+                            reminders.c.last_message_id,
+                        ).where(reminders.c.id == delivery.reminder_id)
+                    )
                 )
+                .mappings()
+                .first()
             )
-            if not rows:
+            if row is None:
                 return None  # deleted while it was being sent
-            previous = sent_message(rows[0])
+            previous = sent_message(row)
             if previous == message:
                 return None  # the same message recorded again (a recovered claim)
             await connection.execute(
-                "UPDATE reminders SET last_channel_id = ?, last_message_id = ?, last_answered = 0, "
-                "unanswered = unanswered + ? WHERE id = ?",
-                (message.channel_id, message.message_id, int(previous is not None), delivery.reminder_id),
+                update(reminders)
+                .where(reminders.c.id == delivery.reminder_id)
+                .values(
+                    last_channel_id=message.channel_id,
+                    last_message_id=message.message_id,
+                    last_answered=False,
+                    unanswered=reminders.c.unanswered + int(previous is not None),
+                )
             )
             return previous
 
@@ -271,40 +323,35 @@ class DeliveryRepository:
         notice that the next /pump command shows."""
         async with self._db.transaction() as connection:
             await connection.execute(
-                "UPDATE reminder_deliveries SET state = 'failed', attempts = ? "
-                "WHERE reminder_id = ? AND scheduled_for = ?",
-                (attempts, delivery.reminder_id, to_storage(delivery.scheduled_for)),
+                update(reminder_deliveries)
+                .where(_this_delivery(delivery.reminder_id, delivery.scheduled_for))
+                .values(state="failed", attempts=attempts)
             )
+            owner = pump_users.c.user_id == delivery.user_id
             if pause_reason is not None:
                 await connection.execute(
-                    "UPDATE reminders SET status = 'paused', paused_reason = ?, snoozed_until = NULL, "
-                    "updated_at = ? WHERE id = ? AND status = 'active'",
-                    (pause_reason, to_storage(now), delivery.reminder_id),
+                    update(reminders)
+                    .where(reminders.c.id == delivery.reminder_id, reminders.c.status == "active")
+                    .values(status="paused", paused_reason=pause_reason, snoozed_until=None, updated_at=now)
                 )
                 await ensure_user(connection, delivery.user_id, now)
                 await connection.execute(
-                    "UPDATE pump_users SET notice = ?, updated_at = ? WHERE user_id = ?",
-                    (pause_reason, to_storage(now), delivery.user_id),
+                    update(pump_users).where(owner).values(notice=pause_reason, updated_at=now)
                 )
             if forget_dm_channel:
-                await connection.execute(
-                    "UPDATE pump_users SET dm_channel_id = NULL WHERE user_id = ?", (delivery.user_id,)
-                )
+                await connection.execute(update(pump_users).where(owner).values(dm_channel_id=None))
 
     async def deliveries(self, reminder_id: int) -> list[dict[str, Any]]:
         """The delivery records of one reminder, oldest first (for /privacy export and tests)."""
-        rows = await self._db.connection.execute_fetchall(
-            "SELECT scheduled_for, state, attempts, late, sent_at FROM reminder_deliveries "
-            "WHERE reminder_id = ? ORDER BY scheduled_for",
-            (reminder_id,),
+        rows = await self._db.fetch_all(
+            select(
+                reminder_deliveries.c.scheduled_for,
+                reminder_deliveries.c.state,
+                reminder_deliveries.c.attempts,
+                reminder_deliveries.c.late,
+                reminder_deliveries.c.sent_at,
+            )
+            .where(reminder_deliveries.c.reminder_id == reminder_id)
+            .order_by(reminder_deliveries.c.scheduled_for)
         )
-        return [
-            {
-                "scheduled_for": from_storage(row["scheduled_for"]),
-                "state": row["state"],
-                "attempts": row["attempts"],
-                "late": bool(row["late"]),
-                "sent_at": optional_time(row["sent_at"]),
-            }
-            for row in rows
-        ]
+        return [dict(row) for row in rows]

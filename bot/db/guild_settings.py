@@ -6,10 +6,21 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.clock import to_storage
+from sqlalchemy import select
+
 from bot.db import audit
-from bot.db.database import Database
+from bot.db.database import Database, upsert
+from bot.db.schema import guild_settings
 from bot.domain.curation import SETTING_NAMES, GuildSettings
+
+_COLUMNS = (
+    "review_channel_id",
+    "mod_role_id",
+    "timezone",
+    "region",
+    "allow_channel_reminders",
+    "allow_invites",
+)
 
 
 def _from_row(row: Any) -> GuildSettings:
@@ -24,17 +35,17 @@ def _from_row(row: Any) -> GuildSettings:
     )
 
 
+def _select(guild_id: int) -> Any:
+    return select(guild_settings).where(guild_settings.c.guild_id == guild_id)
+
+
 class GuildSettingsRepository:
     def __init__(self, database: Database) -> None:
         self._db = database
 
     async def get(self, guild_id: int) -> GuildSettings:
-        rows = list(
-            await self._db.connection.execute_fetchall(
-                "SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,)
-            )
-        )
-        return _from_row(rows[0]) if rows else GuildSettings(guild_id=guild_id)
+        row = await self._db.fetch_one(_select(guild_id))
+        return _from_row(row) if row is not None else GuildSettings(guild_id=guild_id)
 
     async def update(
         self, guild_id: int, *, actor_id: int, now: datetime, **changes: Any
@@ -47,31 +58,16 @@ class GuildSettingsRepository:
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
         async with self._db.transaction() as connection:
-            rows = list(
-                await connection.execute_fetchall(
-                    "SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,)
-                )
-            )
-            before = _from_row(rows[0]) if rows else GuildSettings(guild_id=guild_id)
+            row = (await connection.execute(_select(guild_id))).mappings().first()
+            before = _from_row(row) if row is not None else GuildSettings(guild_id=guild_id)
             after = replace(before, **changes)
-            await connection.execute(
-                "INSERT INTO guild_settings (guild_id, review_channel_id, mod_role_id, timezone, region, "
-                "allow_channel_reminders, allow_invites, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (guild_id) DO UPDATE SET review_channel_id = excluded.review_channel_id, "
-                "mod_role_id = excluded.mod_role_id, timezone = excluded.timezone, region = excluded.region, "
-                "allow_channel_reminders = excluded.allow_channel_reminders, "
-                "allow_invites = excluded.allow_invites, updated_at = excluded.updated_at",
-                (
-                    guild_id,
-                    after.review_channel_id,
-                    after.mod_role_id,
-                    after.timezone,
-                    after.region,
-                    int(after.allow_channel_reminders),
-                    int(after.allow_invites),
-                    to_storage(now),
-                ),
+            values = {name: getattr(after, name) for name in _COLUMNS}
+            statement = upsert(connection, guild_settings).values(guild_id=guild_id, updated_at=now, **values)
+            statement = statement.on_conflict_do_update(
+                index_elements=[guild_settings.c.guild_id],
+                set_={name: statement.excluded[name] for name in (*_COLUMNS, "updated_at")},
             )
+            await connection.execute(statement)
             changed = [name for name in SETTING_NAMES if getattr(before, name) != getattr(after, name)]
             if changed:
                 changed_values = [[name, getattr(before, name), getattr(after, name)] for name in changed]

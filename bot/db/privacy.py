@@ -2,7 +2,8 @@
 
 Reading everything about a member, and erasing it, each happen in one transaction, so an export is a
 consistent snapshot and an erasure is all or nothing. Table and column names come only from the
-declared lists, never from input.
+declared lists, never from input; the conditions are plain SQL with ``:user_id`` / ``:guild_id``, the
+same on both engines.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
+from sqlalchemy import delete, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.clock import from_storage, to_storage
-from bot.db.database import Database
+from bot.clock import to_storage
+from bot.db.database import Database, upsert
+from bot.db.schema import departed_guilds, reminder_deliveries
 from bot.domain.privacy import (
     SERVER_DATA,
     SERVER_KEYED_TABLES,
@@ -50,8 +53,18 @@ def _server_erase_sql(entry: ServerData) -> str:
     return f"UPDATE {entry.table} SET guild_id = NULL WHERE {entry.condition}"  # noqa: S608
 
 
-async def _rows(connection: aiosqlite.Connection, sql: str, params: dict[str, Any]) -> list[Row]:
-    return [dict(row) for row in await connection.execute_fetchall(sql, params)]
+def _plain(value: Any) -> Any:
+    """A stored value as the export shows it on either engine: times as UTC ISO text, flags as 0/1."""
+    if isinstance(value, datetime):
+        return to_storage(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+async def _rows(connection: AsyncConnection, sql: str, params: dict[str, Any]) -> list[Row]:
+    result = await connection.execute(text(sql), params)
+    return [{key: _plain(value) for key, value in row.items()} for row in result.mappings()]
 
 
 class PrivacyRepository:
@@ -74,9 +87,8 @@ class PrivacyRepository:
         counts: dict[str, int] = {entry.kind: 0 for entry in user_data}
         async with self._db.transaction() as connection:
             for entry in user_data:
-                cursor = await connection.execute(_erase_sql(entry), {"user_id": user_id})
-                counts[entry.kind] += max(cursor.rowcount, 0)
-                await cursor.close()
+                result = await connection.execute(text(_erase_sql(entry)), {"user_id": user_id})
+                counts[entry.kind] += max(result.rowcount, 0)
         return counts
 
     # ------------------------------------------------------------------ servers
@@ -85,40 +97,40 @@ class PrivacyRepository:
         """The bot left ``guild_id``; the first departure counts until the bot returns."""
         async with self._db.transaction() as connection:
             await connection.execute(
-                "INSERT INTO departed_guilds (guild_id, left_at) VALUES (?, ?) "
-                "ON CONFLICT (guild_id) DO NOTHING",
-                (guild_id, to_storage(now)),
+                upsert(connection, departed_guilds)
+                .values(guild_id=guild_id, left_at=now)
+                .on_conflict_do_nothing(index_elements=[departed_guilds.c.guild_id])
             )
 
     async def clear_departure(self, guild_id: int) -> bool:
         """The bot is back in ``guild_id``: keep its data. True when a departure was waiting."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute("DELETE FROM departed_guilds WHERE guild_id = ?", (guild_id,))
-            removed = cursor.rowcount > 0
-            await cursor.close()
-        return removed
+            result = await connection.execute(
+                delete(departed_guilds).where(departed_guilds.c.guild_id == guild_id)
+            )
+            return result.rowcount > 0
 
     async def departures(self) -> list[Departure]:
-        rows = await self._db.connection.execute_fetchall(
-            "SELECT guild_id, left_at FROM departed_guilds ORDER BY left_at"
-        )
-        return [Departure(row["guild_id"], from_storage(row["left_at"])) for row in rows]
+        rows = await self._db.fetch_all(select(departed_guilds).order_by(departed_guilds.c.left_at))
+        return [Departure(row["guild_id"], row["left_at"]) for row in rows]
 
     async def departed_before(self, cutoff: datetime) -> list[int]:
-        rows = await self._db.connection.execute_fetchall(
-            "SELECT guild_id FROM departed_guilds WHERE left_at < ? ORDER BY left_at",
-            (to_storage(cutoff),),
+        rows = await self._db.fetch_all(
+            select(departed_guilds.c.guild_id)
+            .where(departed_guilds.c.left_at < cutoff)
+            .order_by(departed_guilds.c.left_at)
         )
         return [int(row["guild_id"]) for row in rows]
 
     async def servers_with_data(self) -> set[int]:
         """Every server id that any server table holds rows for."""
         found: set[int] = set()
-        for table in SERVER_KEYED_TABLES:
-            rows = await self._db.connection.execute_fetchall(
-                f"SELECT DISTINCT guild_id FROM {table} WHERE guild_id IS NOT NULL"  # noqa: S608
-            )
-            found.update(int(row["guild_id"]) for row in rows)
+        async with self._db.read() as connection:
+            for table in SERVER_KEYED_TABLES:
+                result = await connection.execute(
+                    text(f"SELECT DISTINCT guild_id FROM {table} WHERE guild_id IS NOT NULL")  # noqa: S608
+                )
+                found.update(int(value) for value in result.scalars())
         return found
 
     async def erase_server(self, guild_id: int) -> int:
@@ -126,9 +138,8 @@ class PrivacyRepository:
         erased = 0
         async with self._db.transaction() as connection:
             for entry in SERVER_DATA:
-                cursor = await connection.execute(_server_erase_sql(entry), {"guild_id": guild_id})
-                erased += max(cursor.rowcount, 0)
-                await cursor.close()
+                result = await connection.execute(text(_server_erase_sql(entry)), {"guild_id": guild_id})
+                erased += max(result.rowcount, 0)
         return erased
 
     # ------------------------------------------------------------------ deliveries
@@ -136,9 +147,7 @@ class PrivacyRepository:
     async def purge_deliveries(self, cutoff: datetime) -> int:
         """Delete delivery records scheduled before ``cutoff``; how many."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "DELETE FROM reminder_deliveries WHERE scheduled_for < ?", (to_storage(cutoff),)
+            result = await connection.execute(
+                delete(reminder_deliveries).where(reminder_deliveries.c.scheduled_for < cutoff)
             )
-            purged = max(cursor.rowcount, 0)
-            await cursor.close()
-        return purged
+            return max(result.rowcount, 0)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import to_storage
+from sqlalchemy import select, update
+
 from bot.db.database import Database
 from bot.db.reminder_rows import ensure_user, pump_user_from_row
+from bot.db.schema import pump_users
 from bot.domain.reminders.model import PumpUser
 
 
@@ -16,41 +18,38 @@ class PumpUserRepository:
         self._db = database
 
     async def user(self, user_id: int) -> PumpUser:
-        rows = list(
-            await self._db.connection.execute_fetchall(
-                "SELECT * FROM pump_users WHERE user_id = ?", (user_id,)
-            )
-        )
-        return pump_user_from_row(rows[0]) if rows else PumpUser(user_id=user_id)
+        row = await self._db.fetch_one(select(pump_users).where(pump_users.c.user_id == user_id))
+        return pump_user_from_row(row) if row is not None else PumpUser(user_id=user_id)
 
     async def set_timezone(self, user_id: int, zone: str, *, now: datetime) -> None:
         async with self._db.transaction() as connection:
             await ensure_user(connection, user_id, now)
             await connection.execute(
-                "UPDATE pump_users SET timezone = ?, updated_at = ? WHERE user_id = ?",
-                (zone, to_storage(now), user_id),
+                update(pump_users)
+                .where(pump_users.c.user_id == user_id)
+                .values(timezone=zone, updated_at=now)
             )
 
     async def take_notice(self, user_id: int, *, now: datetime) -> str | None:
         """The user's pending notice, cleared as it is read (it is shown once)."""
-        rows = list(
-            await self._db.connection.execute_fetchall(
-                "SELECT notice FROM pump_users WHERE user_id = ? AND notice IS NOT NULL", (user_id,)
+        notice = await self._db.scalar(
+            select(pump_users.c.notice).where(
+                pump_users.c.user_id == user_id, pump_users.c.notice.is_not(None)
             )
         )
-        if not rows:
+        if notice is None:
             return None
         async with self._db.transaction() as connection:
             await connection.execute(
-                "UPDATE pump_users SET notice = NULL, updated_at = ? WHERE user_id = ?",
-                (to_storage(now), user_id),
+                update(pump_users).where(pump_users.c.user_id == user_id).values(notice=None, updated_at=now)
             )
-        return str(rows[0]["notice"])
+        return str(notice)
 
     async def cache_dm_channel(self, user_id: int, channel_id: int | None, *, now: datetime) -> None:
         async with self._db.transaction() as connection:
             await ensure_user(connection, user_id, now)
             await connection.execute(
-                "UPDATE pump_users SET dm_channel_id = ?, updated_at = ? WHERE user_id = ?",
-                (channel_id, to_storage(now), user_id),
+                update(pump_users)
+                .where(pump_users.c.user_id == user_id)
+                .values(dm_channel_id=channel_id, updated_at=now)
             )

@@ -1,14 +1,17 @@
-"""Row conversions shared by the reminder repositories (`reminders`, `pump_users`, deliveries)."""
+"""Row conversions and checks shared by the reminder repositories (`reminders`, `pump_users`,
+deliveries)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.clock import from_storage, to_storage
+from bot.db.database import upsert
+from bot.db.schema import pump_users, reminders
 from bot.domain.reminders.model import (
     MAX_ACTIVE_PER_USER,
     MAX_KEPT_PER_USER,
@@ -24,14 +27,6 @@ from bot.domain.reminders.model import (
 NextOccurrence = Callable[[Reminder, datetime | None, datetime], datetime | None]
 
 
-def optional_time(value: Any) -> datetime | None:
-    return from_storage(value) if value is not None else None
-
-
-def optional_text(value: datetime | None) -> str | None:
-    return to_storage(value) if value is not None else None
-
-
 def reminder_from_row(row: Any) -> Reminder:
     return Reminder(
         id=row["id"],
@@ -43,10 +38,10 @@ def reminder_from_row(row: Any) -> Reminder:
         timezone=row["timezone"],
         status=row["status"],
         paused_reason=row["paused_reason"],
-        next_fire_at=optional_time(row["next_fire_at"]),
-        snoozed_until=optional_time(row["snoozed_until"]),
-        last_fire_at=optional_time(row["last_fire_at"]),
-        created_at=from_storage(row["created_at"]),
+        next_fire_at=row["next_fire_at"],
+        snoozed_until=row["snoozed_until"],
+        last_fire_at=row["last_fire_at"],
+        created_at=row["created_at"],
         fired_count=row["fired_count"],
         unanswered=row["unanswered"],
         last_message=sent_message(row),
@@ -64,36 +59,42 @@ def pump_user_from_row(row: Any) -> PumpUser:
     return PumpUser(
         user_id=row["user_id"],
         timezone=row["timezone"],
-        last_done_at=optional_time(row["last_done_at"]),
+        last_done_at=row["last_done_at"],
         dm_channel_id=row["dm_channel_id"],
         notice=row["notice"],
     )
 
 
-_UPSERT_USER = "INSERT INTO pump_users (user_id, updated_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING"
+async def ensure_user(connection: AsyncConnection, user_id: int, now: datetime) -> None:
+    statement = upsert(connection, pump_users).values(user_id=user_id, updated_at=now)
+    await connection.execute(statement.on_conflict_do_nothing(index_elements=[pump_users.c.user_id]))
 
 
-async def ensure_user(connection: aiosqlite.Connection, user_id: int, now: datetime) -> None:
-    await connection.execute(_UPSERT_USER, (user_id, to_storage(now)))
+async def lock_user(connection: AsyncConnection, user_id: int, now: datetime) -> None:
+    """Hold the member's row until the transaction ends, so two creates cannot both pass the limits.
 
-
-async def _count(connection: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> int:
-    rows = list(await connection.execute_fetchall(sql, tuple(params)))
-    return int(rows[0][0])
-
-
-async def check_room(connection: aiosqlite.Connection, user_id: int, *, adding_kept: bool) -> None:
-    """ReminderLimit when one more active (and, creating, one more kept) reminder is too many."""
-    active = await _count(
-        connection, "SELECT COUNT(*) FROM reminders WHERE user_id = ? AND status = 'active'", (user_id,)
+    SQLite has one writer at a time anyway (and no FOR UPDATE); on PostgreSQL this is a row lock.
+    """
+    await ensure_user(connection, user_id, now)
+    await connection.execute(
+        select(pump_users.c.user_id).where(pump_users.c.user_id == user_id).with_for_update()
     )
-    if active >= MAX_ACTIVE_PER_USER:
+
+
+async def _count(connection: AsyncConnection, user_id: int, statuses: tuple[str, ...]) -> int:
+    counted = await connection.scalar(
+        select(func.count())
+        .select_from(reminders)
+        .where(reminders.c.user_id == user_id, reminders.c.status.in_(statuses))
+    )
+    return int(counted or 0)
+
+
+async def check_room(connection: AsyncConnection, user_id: int, *, adding_kept: bool) -> None:
+    """ReminderLimit when one more active (and, creating, one more kept) reminder is too many.
+
+    Call it after ``lock_user``, in the same transaction."""
+    if await _count(connection, user_id, ("active",)) >= MAX_ACTIVE_PER_USER:
         raise ReminderLimit("active", MAX_ACTIVE_PER_USER)
-    if adding_kept:
-        kept = await _count(
-            connection,
-            "SELECT COUNT(*) FROM reminders WHERE user_id = ? AND status IN ('active', 'paused')",
-            (user_id,),
-        )
-        if kept >= MAX_KEPT_PER_USER:
-            raise ReminderLimit("kept", MAX_KEPT_PER_USER)
+    if adding_kept and await _count(connection, user_id, ("active", "paused")) >= MAX_KEPT_PER_USER:
+        raise ReminderLimit("kept", MAX_KEPT_PER_USER)

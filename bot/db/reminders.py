@@ -7,17 +7,22 @@ last session and DM channel in `bot.db.pump_users`.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from bot.clock import to_storage
+from sqlalchemy import case, delete, insert, literal, select, update
+
 from bot.db.database import Database
-from bot.db.reminder_rows import (
-    NextOccurrence,
-    check_room,
-    ensure_user,
-    optional_text,
-    reminder_from_row,
-)
+from bot.db.reminder_rows import NextOccurrence, check_room, ensure_user, lock_user, reminder_from_row
+from bot.db.schema import pump_users, reminders
+from bot.db.types import UTCDateTime
 from bot.domain.reminders.model import NewReminder, Reminder, Rule, kind_of, rule_to_json
+
+
+def finished_unless_snoozed(upcoming: datetime | None) -> Any:
+    """The status after moving to ``upcoming``: finished when nothing follows and no snooze waits."""
+    if upcoming is not None:
+        return reminders.c.status
+    return case((reminders.c.snoozed_until.is_(None), "finished"), else_=reminders.c.status)
 
 
 class ReminderRepository:
@@ -27,75 +32,72 @@ class ReminderRepository:
     async def create(self, new: NewReminder, *, now: datetime) -> int:
         """Store a new active reminder and return its id; ReminderLimit past the limits."""
         async with self._db.transaction() as connection:
+            await lock_user(connection, new.user_id, now)
             await check_room(connection, new.user_id, adding_kept=True)
-            await ensure_user(connection, new.user_id, now)
-            cursor = await connection.execute(
-                "INSERT INTO reminders (user_id, guild_id, channel_id, kind, rule, timezone, status, "
-                "next_fire_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
-                (
-                    new.user_id,
-                    new.guild_id,
-                    new.channel_id,
-                    kind_of(new.rule),
-                    rule_to_json(new.rule),
-                    new.timezone,
-                    to_storage(new.next_fire_at),
-                    to_storage(now),
-                    to_storage(now),
-                ),
+            reminder_id = await connection.scalar(
+                insert(reminders)
+                .values(
+                    user_id=new.user_id,
+                    guild_id=new.guild_id,
+                    channel_id=new.channel_id,
+                    kind=kind_of(new.rule),
+                    rule=rule_to_json(new.rule),
+                    timezone=new.timezone,
+                    status="active",
+                    next_fire_at=new.next_fire_at,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(reminders.c.id)
             )
-            reminder_id = cursor.lastrowid
         if reminder_id is None:
-            raise RuntimeError("SQLite returned no id for the new reminder")
-        return reminder_id
+            raise RuntimeError("the database returned no id for the new reminder")
+        return int(reminder_id)
 
     async def get(self, reminder_id: int) -> Reminder | None:
-        rows = list(
-            await self._db.connection.execute_fetchall("SELECT * FROM reminders WHERE id = ?", (reminder_id,))
-        )
-        return reminder_from_row(rows[0]) if rows else None
+        row = await self._db.fetch_one(select(reminders).where(reminders.c.id == reminder_id))
+        return reminder_from_row(row) if row is not None else None
 
     async def for_user(self, user_id: int) -> list[Reminder]:
         """The user's active and paused reminders, oldest first."""
-        rows = await self._db.connection.execute_fetchall(
-            "SELECT * FROM reminders WHERE user_id = ? AND status IN ('active', 'paused') ORDER BY id",
-            (user_id,),
+        rows = await self._db.fetch_all(
+            select(reminders)
+            .where(reminders.c.user_id == user_id, reminders.c.status.in_(("active", "paused")))
+            .order_by(reminders.c.id)
         )
         return [reminder_from_row(row) for row in rows]
 
     async def pause(self, reminder_id: int, *, now: datetime, reason: str | None = None) -> bool:
         """Pause an active reminder (reason None: by its owner). False when it was not active."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "UPDATE reminders SET status = 'paused', paused_reason = ?, snoozed_until = NULL, "
-                "updated_at = ? WHERE id = ? AND status = 'active'",
-                (reason, to_storage(now), reminder_id),
+            result = await connection.execute(
+                update(reminders)
+                .where(reminders.c.id == reminder_id, reminders.c.status == "active")
+                .values(status="paused", paused_reason=reason, snoozed_until=None, updated_at=now)
             )
-            return cursor.rowcount > 0
+            return result.rowcount > 0
 
     async def resume(self, reminder_id: int, *, next_fire_at: datetime | None, now: datetime) -> bool:
         """Make a paused reminder active again from ``next_fire_at`` (None: it has no occurrence left,
         so it is finished). False when it was not paused; ReminderLimit when the user is full."""
         async with self._db.transaction() as connection:
-            rows = list(
-                await connection.execute_fetchall(
-                    "SELECT user_id FROM reminders WHERE id = ? AND status = 'paused'", (reminder_id,)
+            user_id = await connection.scalar(
+                select(reminders.c.user_id).where(
+                    reminders.c.id == reminder_id, reminders.c.status == "paused"
                 )
             )
-            if not rows:
+            if user_id is None:
                 return False
+            this = update(reminders).where(reminders.c.id == reminder_id)
             if next_fire_at is None:
                 await connection.execute(
-                    "UPDATE reminders SET status = 'finished', paused_reason = NULL, next_fire_at = NULL, "
-                    "updated_at = ? WHERE id = ?",
-                    (to_storage(now), reminder_id),
+                    this.values(status="finished", paused_reason=None, next_fire_at=None, updated_at=now)
                 )
                 return True
-            await check_room(connection, rows[0]["user_id"], adding_kept=False)
+            await lock_user(connection, user_id, now)
+            await check_room(connection, user_id, adding_kept=False)
             await connection.execute(
-                "UPDATE reminders SET status = 'active', paused_reason = NULL, next_fire_at = ?, "
-                "updated_at = ? WHERE id = ?",
-                (to_storage(next_fire_at), to_storage(now), reminder_id),
+                this.values(status="active", paused_reason=None, next_fire_at=next_fire_at, updated_at=now)
             )
             return True
 
@@ -113,37 +115,38 @@ class ReminderRepository:
         ``next_fire_at``; a paused one works its next fire out when resumed. False when it is gone or
         has finished."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "UPDATE reminders SET kind = ?, rule = ?, timezone = ?, channel_id = ?, "
-                "next_fire_at = CASE WHEN status = 'active' THEN ? ELSE next_fire_at END, updated_at = ? "
-                "WHERE id = ? AND status IN ('active', 'paused')",
-                (
-                    kind_of(rule),
-                    rule_to_json(rule),
-                    zone,
-                    channel_id,
-                    to_storage(next_fire_at),
-                    to_storage(now),
-                    reminder_id,
-                ),
+            result = await connection.execute(
+                update(reminders)
+                .where(reminders.c.id == reminder_id, reminders.c.status.in_(("active", "paused")))
+                .values(
+                    kind=kind_of(rule),
+                    rule=rule_to_json(rule),
+                    timezone=zone,
+                    channel_id=channel_id,
+                    next_fire_at=case(
+                        (reminders.c.status == "active", literal(next_fire_at, UTCDateTime())),
+                        else_=reminders.c.next_fire_at,
+                    ),
+                    updated_at=now,
+                )
             )
-            return cursor.rowcount > 0
+            return result.rowcount > 0
 
     async def delete(self, reminder_id: int) -> bool:
         async with self._db.transaction() as connection:
-            cursor = await connection.execute("DELETE FROM reminders WHERE id = ?", (reminder_id,))
-            return cursor.rowcount > 0
+            result = await connection.execute(delete(reminders).where(reminders.c.id == reminder_id))
+            return result.rowcount > 0
 
     async def snooze(self, reminder_id: int, *, until: datetime, now: datetime) -> bool:
         """Add a one-off fire at ``until`` (replacing an earlier snooze). A finished one-off reminder
         becomes active again just for it. False when the reminder is paused or gone."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "UPDATE reminders SET snoozed_until = ?, status = 'active', updated_at = ? "
-                "WHERE id = ? AND status IN ('active', 'finished')",
-                (to_storage(until), to_storage(now), reminder_id),
+            result = await connection.execute(
+                update(reminders)
+                .where(reminders.c.id == reminder_id, reminders.c.status.in_(("active", "finished")))
+                .values(snoozed_until=until, status="active", updated_at=now)
             )
-            return cursor.rowcount > 0
+            return result.rowcount > 0
 
     async def move_next(
         self, reminder_id: int, *, expected: datetime, next_fire_at: datetime | None, now: datetime
@@ -153,27 +156,30 @@ class ReminderRepository:
         Only when it is still at ``expected``, so pressing Skip twice skips one occurrence, not two.
         """
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "UPDATE reminders SET next_fire_at = ?, "
-                "status = CASE WHEN ? IS NULL AND snoozed_until IS NULL THEN 'finished' ELSE status END, "
-                "updated_at = ? WHERE id = ? AND status = 'active' AND next_fire_at = ?",
-                (
-                    optional_text(next_fire_at),
-                    optional_text(next_fire_at),
-                    to_storage(now),
-                    reminder_id,
-                    to_storage(expected),
-                ),
+            result = await connection.execute(
+                update(reminders)
+                .where(
+                    reminders.c.id == reminder_id,
+                    reminders.c.status == "active",
+                    reminders.c.next_fire_at == expected,
+                )
+                .values(
+                    next_fire_at=next_fire_at, status=finished_unless_snoozed(next_fire_at), updated_at=now
+                )
             )
-            return cursor.rowcount > 0
+            return result.rowcount > 0
 
     async def clear_snooze(self, reminder_id: int, *, now: datetime) -> None:
+        ends = (reminders.c.status == "active") & reminders.c.next_fire_at.is_(None)
         async with self._db.transaction() as connection:
             await connection.execute(
-                "UPDATE reminders SET snoozed_until = NULL, "
-                "status = CASE WHEN status = 'active' AND next_fire_at IS NULL THEN 'finished' "
-                "ELSE status END, updated_at = ? WHERE id = ?",
-                (to_storage(now), reminder_id),
+                update(reminders)
+                .where(reminders.c.id == reminder_id)
+                .values(
+                    snoozed_until=None,
+                    status=case((ends, "finished"), else_=reminders.c.status),
+                    updated_at=now,
+                )
             )
 
     async def record_done(self, user_id: int, *, now: datetime, next_occurrence: NextOccurrence) -> int:
@@ -183,20 +189,27 @@ class ReminderRepository:
         async with self._db.transaction() as connection:
             await ensure_user(connection, user_id, now)
             await connection.execute(
-                "UPDATE pump_users SET last_done_at = ?, updated_at = ? WHERE user_id = ?",
-                (to_storage(now), to_storage(now), user_id),
+                update(pump_users)
+                .where(pump_users.c.user_id == user_id)
+                .values(last_done_at=now, updated_at=now)
             )
-            rows = await connection.execute_fetchall(
-                "SELECT * FROM reminders WHERE user_id = ? AND status = 'active' AND kind = 'every'",
-                (user_id,),
-            )
-            for reminder in map(reminder_from_row, rows):
+            rows = (
+                await connection.execute(
+                    select(reminders).where(
+                        reminders.c.user_id == user_id,
+                        reminders.c.status == "active",
+                        reminders.c.kind == "every",
+                    )
+                )
+            ).mappings()
+            for reminder in [reminder_from_row(row) for row in rows]:
                 if not reminder.since_last:
                     continue
                 upcoming = next_occurrence(reminder, now, now)
                 await connection.execute(
-                    "UPDATE reminders SET next_fire_at = ?, updated_at = ? WHERE id = ?",
-                    (optional_text(upcoming), to_storage(now), reminder.id),
+                    update(reminders)
+                    .where(reminders.c.id == reminder.id)
+                    .values(next_fire_at=upcoming, updated_at=now)
                 )
                 restarted += 1
         return restarted
@@ -206,12 +219,16 @@ class ReminderRepository:
         unanswered."""
         async with self._db.transaction() as connection:
             await connection.execute(
-                "UPDATE reminders SET last_answered = 1, unanswered = 0 WHERE id = ?", (reminder_id,)
+                update(reminders)
+                .where(reminders.c.id == reminder_id)
+                .values(last_answered=True, unanswered=0)
             )
 
     async def mark_all_answered(self, user_id: int) -> None:
         """A session recorded with /pump done answers every reminder of the member's."""
         async with self._db.transaction() as connection:
             await connection.execute(
-                "UPDATE reminders SET last_answered = 1, unanswered = 0 WHERE user_id = ?", (user_id,)
+                update(reminders)
+                .where(reminders.c.user_id == user_id)
+                .values(last_answered=True, unanswered=0)
             )

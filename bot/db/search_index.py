@@ -1,14 +1,18 @@
-"""Repository for `search_index`, the FTS5 table behind /search (migration 0002).
+"""Repository for `search_index`, the table behind /search.
 
-User text never reaches FTS5 as syntax: the words come from ``bot.content.search.query_words`` (runs
-of letters and digits only), and ``match_expression`` wraps each in double quotes (doubling any quote),
-so operators, column filters, parentheses, ``*``, ``^`` and NUL characters are plain text or dropped.
+On SQLite it is an FTS5 table (created by the baseline revision). User text never reaches FTS5 as
+syntax: the words come from ``bot.content.search.query_words`` (runs of letters and digits only), and
+``match_expression`` wraps each in double quotes (doubling any quote), so operators, column filters,
+parentheses, ``*``, ``^`` and NUL characters are plain text or dropped.
+
+On PostgreSQL it is a plain table for now, searched word by word with ILIKE (the words are letters and
+digits only, so they hold no wildcard); weighted full-text search there is a later revision.
 
 Library rows (guild_id NULL) are rebuilt from the content files at start-up, in one transaction.
 Server rows carry their server's id and are only ever returned to searches made in that server.
 
-Privacy: the search text is bound as a parameter wrapped in ``_Unlogged``, whose repr hides it, because
-aiosqlite logs every call with its arguments at DEBUG level. Nothing here writes the query anywhere.
+Privacy: the engine is opened with ``hide_parameters`` and the bot's logging keeps SQLAlchemy and the
+drivers at INFO or above, so the search text is never logged. Nothing here writes the query anywhere.
 """
 
 from __future__ import annotations
@@ -16,17 +20,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-import aiosqlite
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.content.search import RESULT_LIMIT, SearchDocument, SearchHit, SearchKind
 from bot.db.database import Database
+from bot.db.schema import search_index
 
 PREFIX_MIN_LENGTH = 3  # shorter words match whole words only ("d" in "D-MER"), not every term starting "d"
-
-INSERT_SQL = (
-    "INSERT INTO search_index (title, aliases, summary, body, kind, ref, guild_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
 
 # Ranking: bm25 with column weights in table order, title 10, aliases 6, summary 3, body 1, so a hit in
 # the title counts most. Given as `rank MATCH` and sorted by `rank`, FTS5 ranks the matches itself and
@@ -35,10 +36,11 @@ INSERT_SQL = (
 # guild_id = NULL is never true, so a search outside a server (a DM) sees library rows only.
 SEARCH_SQL = (
     "SELECT kind, ref, title, summary FROM search_index "
-    "WHERE search_index MATCH ? AND rank MATCH 'bm25(10.0, 6.0, 3.0, 1.0)' "
-    "AND (guild_id IS NULL OR guild_id = ?) "
-    "ORDER BY rank LIMIT ?"
+    "WHERE search_index MATCH :expression AND rank MATCH 'bm25(10.0, 6.0, 3.0, 1.0)' "
+    "AND (guild_id IS NULL OR guild_id = :guild_id) "
+    "ORDER BY rank LIMIT :limit"
 )
+_WEIGHTS = (("title", 10), ("aliases", 6), ("summary", 3), ("body", 1))
 
 
 def quote_term(word: str) -> str:
@@ -61,28 +63,25 @@ def match_expression(words: Sequence[str], *, every_word: bool = True) -> str | 
     return (" AND " if every_word else " OR ").join(terms)
 
 
-class _Unlogged(tuple[Any, ...]):
-    """Statement parameters whose repr hides their values (aiosqlite logs calls at DEBUG level)."""
+def _row(document: SearchDocument, *, guild_id: int | None) -> dict[str, Any]:
+    return {
+        "title": document.title,
+        "aliases": document.aliases,
+        "summary": document.summary,
+        "body": document.body,
+        "kind": document.kind,
+        "ref": document.ref,
+        "guild_id": guild_id,
+    }
 
-    __slots__ = ()
 
-    def __repr__(self) -> str:
-        return "(<search parameters>)"
-
-
-def _row(document: SearchDocument, *, guild_id: int | None) -> tuple[Any, ...]:
-    return (
-        document.title,
-        document.aliases,
-        document.summary,
-        document.body,
-        document.kind,
-        document.ref,
-        guild_id,
+def _one_document(guild_id: int, kind: str, ref: str) -> Any:
+    return delete(search_index).where(
+        search_index.c.guild_id == guild_id, search_index.c.kind == kind, search_index.c.ref == ref
     )
 
 
-async def index_server_document(connection: aiosqlite.Connection, document: SearchDocument) -> None:
+async def index_server_document(connection: AsyncConnection, document: SearchDocument) -> None:
     """Index one server document inside the caller's transaction, replacing any with the same ref.
 
     Server tips change in the same transaction as their row and audit entry, so search never shows a
@@ -90,19 +89,38 @@ async def index_server_document(connection: aiosqlite.Connection, document: Sear
     """
     if document.guild_id is None:
         raise ValueError(f"server document {document.ref!r} has no guild_id")
-    await connection.execute(
-        "DELETE FROM search_index WHERE guild_id = ? AND kind = ? AND ref = ?",
-        (document.guild_id, document.kind, document.ref),
-    )
-    await connection.execute(INSERT_SQL, _row(document, guild_id=document.guild_id))
+    await connection.execute(_one_document(document.guild_id, document.kind, document.ref))
+    await connection.execute(insert(search_index).values(_row(document, guild_id=document.guild_id)))
 
 
 async def unindex_server_document(
-    connection: aiosqlite.Connection, guild_id: int, kind: SearchKind, ref: str
+    connection: AsyncConnection, guild_id: int, kind: SearchKind, ref: str
 ) -> None:
     """Remove one server document inside the caller's transaction."""
-    await connection.execute(
-        "DELETE FROM search_index WHERE guild_id = ? AND kind = ? AND ref = ?", (guild_id, kind, ref)
+    await connection.execute(_one_document(guild_id, kind, ref))
+
+
+def _visible(guild_id: int | None) -> Any:
+    return or_(search_index.c.guild_id.is_(None), search_index.c.guild_id == guild_id)
+
+
+def _words_select(words: Sequence[str], guild_id: int | None, limit: int, *, every_word: bool) -> Any:
+    """PostgreSQL, until its full-text revision: rows holding the words, title hits first."""
+    per_word = [or_(*(search_index.c[column].ilike(f"%{word}%") for column, _ in _WEIGHTS)) for word in words]
+    score = sum(
+        (
+            case((search_index.c[column].ilike(f"%{word}%"), literal(weight)), else_=literal(0))
+            for word in words
+            for column, weight in _WEIGHTS
+        ),
+        start=literal(0),
+    )
+    matched = and_(*per_word) if every_word else or_(*per_word)
+    return (
+        select(search_index.c.kind, search_index.c.ref, search_index.c.title, search_index.c.summary)
+        .where(matched, _visible(guild_id))
+        .order_by(score.desc(), search_index.c.title)
+        .limit(limit)
     )
 
 
@@ -122,24 +140,34 @@ class SearchIndexRepository:
                 raise ValueError(f"library document {document.ref!r} has a guild_id")
             rows.append(_row(document, guild_id=None))
         async with self._db.transaction() as connection:
-            await connection.execute("DELETE FROM search_index WHERE guild_id IS NULL")
-            await connection.executemany(INSERT_SQL, rows)
+            await connection.execute(delete(search_index).where(search_index.c.guild_id.is_(None)))
+            if rows:
+                await connection.execute(insert(search_index), rows)
             # No 'optimize' here: it rewrites the whole index, servers' rows included, while holding the
             # write lock. FTS5's automerge keeps the segment count low as rows come and go.
         return len(rows)
 
     async def count(self, *, guild_id: int | None = None) -> int:
         """Rows visible in ``guild_id`` (library rows only when None)."""
-        rows = await self._db.connection.execute_fetchall(
-            "SELECT count(*) FROM search_index WHERE guild_id IS NULL OR guild_id = ?", (guild_id,)
+        counted = await self._db.scalar(
+            select(func.count()).select_from(search_index).where(_visible(guild_id))
         )
-        return int(next(iter(rows))[0])
+        return int(counted or 0)
 
-    async def _match(self, expression: str, guild_id: int | None, limit: int) -> list[SearchHit]:
-        async with self._db.connection.execute(
-            SEARCH_SQL, _Unlogged((expression, guild_id, limit))
-        ) as cursor:
-            rows = await cursor.fetchall()
+    async def _match(
+        self, words: Sequence[str], guild_id: int | None, limit: int, *, every_word: bool
+    ) -> list[SearchHit]:
+        if self._db.dialect == "sqlite":
+            expression = match_expression(words, every_word=every_word)
+            if expression is None:
+                return []
+            async with self._db.read() as connection:
+                result = await connection.execute(
+                    text(SEARCH_SQL), {"expression": expression, "guild_id": guild_id, "limit": limit}
+                )
+                rows = result.mappings().all()
+        else:
+            rows = await self._db.fetch_all(_words_select(words, guild_id, limit, every_word=every_word))
         return [
             SearchHit(cast(SearchKind, row["kind"]), str(row["ref"]), str(row["title"]), str(row["summary"]))
             for row in rows
@@ -149,12 +177,10 @@ class SearchIndexRepository:
         self, words: Sequence[str], *, guild_id: int | None, limit: int = RESULT_LIMIT
     ) -> list[SearchHit]:
         """The best ``limit`` rows for ``words`` by bm25: rows with every word first; failing that, any."""
-        expression = match_expression(words, every_word=True)
-        if expression is None:
+        words = [word for word in words if word]
+        if not words:
             return []
-        hits = await self._match(expression, guild_id, limit)
+        hits = await self._match(words, guild_id, limit, every_word=True)
         if not hits and len(words) > 1:
-            fallback = match_expression(words, every_word=False)
-            if fallback is not None:
-                hits = await self._match(fallback, guild_id, limit)
+            hits = await self._match(words, guild_id, limit, every_word=False)
         return hits

@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.clock import from_storage, to_storage
+from sqlalchemy import delete, func, insert, select
+
 from bot.content.models import RESOURCE_TOPICS
 from bot.content.search import SearchDocument
 from bot.db import audit
 from bot.db.database import Database
+from bot.db.schema import server_resources
 from bot.db.search_index import index_server_document, unindex_server_document
 from bot.domain.curation import (
     MAX_RESOURCES_PER_SERVER,
@@ -24,8 +26,6 @@ from bot.domain.curation import (
     ServerResourceLimit,
     resource_search_ref,
 )
-
-_SELECT = "SELECT id, guild_id, name, url, description, topic, region, created_at FROM server_resources"
 
 
 def search_document(resource: ServerResource) -> SearchDocument:
@@ -50,7 +50,13 @@ def _from_row(row: Any) -> ServerResource:
         description=row["description"],
         topic=row["topic"],
         region=row["region"],
-        created_at=from_storage(row["created_at"]),
+        created_at=row["created_at"],
+    )
+
+
+def _one(guild_id: int, resource_id: int) -> Any:
+    return select(server_resources).where(
+        server_resources.c.guild_id == guild_id, server_resources.c.id == resource_id
     )
 
 
@@ -60,19 +66,16 @@ class ServerResourceRepository:
 
     async def list(self, guild_id: int) -> list[ServerResource]:
         """The server's resources, oldest first."""
-        rows = await self._db.connection.execute_fetchall(
-            _SELECT + " WHERE guild_id = ? ORDER BY id", (guild_id,)
+        rows = await self._db.fetch_all(
+            select(server_resources)
+            .where(server_resources.c.guild_id == guild_id)
+            .order_by(server_resources.c.id)
         )
         return [_from_row(row) for row in rows]
 
     async def get(self, guild_id: int, resource_id: int) -> ServerResource | None:
-        rows = list(
-            await self._db.connection.execute_fetchall(
-                _SELECT + " WHERE guild_id = ? AND id = ?",
-                (guild_id, resource_id),
-            )
-        )
-        return _from_row(rows[0]) if rows else None
+        row = await self._db.fetch_one(_one(guild_id, resource_id))
+        return _from_row(row) if row is not None else None
 
     async def add(
         self,
@@ -90,23 +93,37 @@ class ServerResourceRepository:
 
         Raises DuplicateResourceName or ServerResourceLimit before anything is written.
         """
+        same_name = func.lower(server_resources.c.name) == func.lower(name)
         async with self._db.transaction() as connection:
-            rows = await connection.execute_fetchall(
-                "SELECT count(*) AS n, coalesce(sum(name = ? COLLATE NOCASE), 0) AS same "
-                "FROM server_resources WHERE guild_id = ?",
-                (name, guild_id),
+            counted = (
+                (
+                    await connection.execute(
+                        select(
+                            func.count().label("n"),
+                            func.count().filter(same_name).label("same"),
+                        ).where(server_resources.c.guild_id == guild_id)
+                    )
+                )
+                .mappings()
+                .one()
             )
-            counted = next(iter(rows))
             if counted["same"]:
                 raise DuplicateResourceName(name)
             if counted["n"] >= MAX_RESOURCES_PER_SERVER:
                 raise ServerResourceLimit()
-            cursor = await connection.execute(
-                "INSERT INTO server_resources (guild_id, name, url, description, topic, region, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (guild_id, name, url, description, topic, region, to_storage(now)),
+            resource_id = await connection.scalar(
+                insert(server_resources)
+                .values(
+                    guild_id=guild_id,
+                    name=name,
+                    url=url,
+                    description=description,
+                    topic=topic,
+                    region=region,
+                    created_at=now,
+                )
+                .returning(server_resources.c.id)
             )
-            resource_id = cursor.lastrowid
             if resource_id is None:
                 raise RuntimeError("the insert returned no row id")
             added = ServerResource(resource_id, guild_id, name, url, description, topic, region, now)
@@ -126,16 +143,11 @@ class ServerResourceRepository:
     ) -> ServerResource | None:
         """Delete one of the server's resources and audit it; None (nothing written) if there is none."""
         async with self._db.transaction() as connection:
-            rows = list(
-                await connection.execute_fetchall(
-                    _SELECT + " WHERE guild_id = ? AND id = ?",
-                    (guild_id, resource_id),
-                )
-            )
-            if not rows:
+            row = (await connection.execute(_one(guild_id, resource_id))).mappings().first()
+            if row is None:
                 return None
-            removed = _from_row(rows[0])
-            await connection.execute("DELETE FROM server_resources WHERE id = ?", (resource_id,))
+            removed = _from_row(row)
+            await connection.execute(delete(server_resources).where(server_resources.c.id == resource_id))
             await unindex_server_document(connection, guild_id, "resource", resource_search_ref(resource_id))
             await audit.record(
                 connection,

@@ -1,4 +1,4 @@
-"""Repository for `server_tips` (migration 0006): tips a server's own moderators curate.
+"""Repository for `server_tips` (baseline revision): tips a server's own moderators curate.
 
 Every change writes the tip, its /search row and an audit entry in one transaction. Each change also
 bumps the server's generation number (before and after the transaction, so a read made while it was
@@ -13,25 +13,22 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
+from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.clock import from_storage, to_storage
 from bot.content.search import SearchDocument
 from bot.db import audit
 from bot.db.database import Database
+from bot.db.schema import server_tip_numbers, server_tips
 from bot.db.search_index import index_server_document, unindex_server_document
 from bot.domain.curation import Credit, ServerTip
 from bot.domain.suggestions import TipDraft, card_id, summary_of
 
-_SELECT_ONE = (
-    "SELECT id, guild_id, title, body, source_url, credit_user_id, credit_name, created_by, created_at, "
-    "updated_at FROM server_tips WHERE guild_id = ? AND id = ?"
-)
-_SELECT_ALL = (
-    "SELECT id, guild_id, title, body, source_url, credit_user_id, credit_name, created_by, created_at, "
-    "updated_at FROM server_tips WHERE guild_id = ? ORDER BY id"
-)
 _EVERY_SERVER = -1  # a counter key no server has: moves every server's generation on
+
+
+def _one(guild_id: int, tip_id: int) -> Any:
+    return select(server_tips).where(server_tips.c.guild_id == guild_id, server_tips.c.id == tip_id)
 
 
 def server_tip_document(*, guild_id: int, tip_id: int, title: str, body: str) -> SearchDocument:
@@ -57,25 +54,27 @@ def _from_row(row: Any) -> ServerTip:
         credit_user_id=row["credit_user_id"],
         credit_name=row["credit_name"],
         created_by=row["created_by"],
-        created_at=from_storage(row["created_at"]),
-        updated_at=from_storage(row["updated_at"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )
 
 
-async def _next_tip_number(connection: aiosqlite.Connection) -> int:
-    """The next tip number, never one given out before (migration 0010)."""
-    async with connection.execute(
-        "UPDATE server_tip_numbers SET last_number = "
-        "MAX(last_number, (SELECT COALESCE(MAX(id), 0) FROM server_tips)) + 1 RETURNING last_number"
-    ) as cursor:
-        row = await cursor.fetchone()
-    if row is None:
-        raise RuntimeError("the tip number counter is missing (migration 0010)")
-    return int(row[0])
+async def _next_tip_number(connection: AsyncConnection) -> int:
+    """The next tip number, never one given out before (revision 0010)."""
+    highest = select(func.coalesce(func.max(server_tips.c.id), 0)).scalar_subquery()
+    counter = server_tip_numbers.c.last_number
+    number = await connection.scalar(
+        update(server_tip_numbers)
+        .values(last_number=case((counter >= highest, counter), else_=highest) + 1)
+        .returning(server_tip_numbers.c.last_number)
+    )
+    if number is None:
+        raise RuntimeError("the tip number counter is missing (revision 0010)")
+    return int(number)
 
 
 async def insert_tip(
-    connection: aiosqlite.Connection,
+    connection: AsyncConnection,
     *,
     guild_id: int,
     draft: TipDraft,
@@ -86,23 +85,20 @@ async def insert_tip(
 ) -> int:
     """Add a tip inside the caller's transaction (see ``ServerTipsRepository.changing``): row, search
     row, audit."""
-    stamp = to_storage(now)
     tip_id = await _next_tip_number(connection)
     await connection.execute(
-        "INSERT INTO server_tips (id, guild_id, title, body, source_url, credit_user_id, credit_name, "
-        "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            tip_id,
-            guild_id,
-            draft.title,
-            draft.body,
-            draft.source_url,
-            credit.user_id if credit else None,
-            credit.name if credit else None,
-            actor_id,
-            stamp,
-            stamp,
-        ),
+        insert(server_tips).values(
+            id=tip_id,
+            guild_id=guild_id,
+            title=draft.title,
+            body=draft.body,
+            source_url=draft.source_url,
+            credit_user_id=credit.user_id if credit else None,
+            credit_name=credit.name if credit else None,
+            created_by=actor_id,
+            created_at=now,
+            updated_at=now,
+        )
     )
     await index_server_document(
         connection, server_tip_document(guild_id=guild_id, tip_id=tip_id, title=draft.title, body=draft.body)
@@ -127,7 +123,7 @@ class ServerTipsRepository:
         self._generations[key] = self._generations.get(key, 0) + 1
 
     @asynccontextmanager
-    async def changing(self, guild_id: int) -> AsyncIterator[aiosqlite.Connection]:
+    async def changing(self, guild_id: int) -> AsyncIterator[AsyncConnection]:
         """A transaction that may change the server's tips; the catalog re-reads them afterwards."""
         self.changed(guild_id)
         try:
@@ -138,13 +134,15 @@ class ServerTipsRepository:
 
     async def list(self, guild_id: int) -> list[ServerTip]:
         """The server's tips, oldest first."""
-        rows = await self._db.connection.execute_fetchall(_SELECT_ALL, (guild_id,))
+        rows = await self._db.fetch_all(
+            select(server_tips).where(server_tips.c.guild_id == guild_id).order_by(server_tips.c.id)
+        )
         return [_from_row(row) for row in rows]
 
     async def get(self, guild_id: int, tip_id: int) -> ServerTip | None:
         """One tip of this server (None for another server's tip: ids are never shared across servers)."""
-        rows = list(await self._db.connection.execute_fetchall(_SELECT_ONE, (guild_id, tip_id)))
-        return _from_row(rows[0]) if rows else None
+        row = await self._db.fetch_one(_one(guild_id, tip_id))
+        return _from_row(row) if row is not None else None
 
     async def add(self, guild_id: int, draft: TipDraft, *, actor_id: int, now: datetime) -> ServerTip:
         async with self.changing(guild_id) as connection:
@@ -159,12 +157,12 @@ class ServerTipsRepository:
     ) -> ServerTip | None:
         """Replace a tip's title, body and source; None (and nothing written) if it is not this server's."""
         async with self.changing(guild_id) as connection:
-            cursor = await connection.execute(
-                "UPDATE server_tips SET title = ?, body = ?, source_url = ?, updated_at = ? "
-                "WHERE guild_id = ? AND id = ?",
-                (draft.title, draft.body, draft.source_url, to_storage(now), guild_id, tip_id),
+            result = await connection.execute(
+                update(server_tips)
+                .where(server_tips.c.guild_id == guild_id, server_tips.c.id == tip_id)
+                .values(title=draft.title, body=draft.body, source_url=draft.source_url, updated_at=now)
             )
-            if cursor.rowcount == 0:
+            if result.rowcount == 0:
                 return None
             await index_server_document(
                 connection,
@@ -183,11 +181,11 @@ class ServerTipsRepository:
     async def remove(self, guild_id: int, tip_id: int, *, actor_id: int, now: datetime) -> ServerTip | None:
         """Delete a tip; returns what was deleted, or None (nothing written) if it is not this server's."""
         async with self.changing(guild_id) as connection:
-            rows = list(await connection.execute_fetchall(_SELECT_ONE, (guild_id, tip_id)))
-            if not rows:
+            row = (await connection.execute(_one(guild_id, tip_id))).mappings().first()
+            if row is None:
                 return None
-            removed = _from_row(rows[0])
-            await connection.execute("DELETE FROM server_tips WHERE id = ?", (tip_id,))
+            removed = _from_row(row)
+            await connection.execute(delete(server_tips).where(server_tips.c.id == tip_id))
             await unindex_server_document(connection, guild_id, "server-tip", card_id(tip_id))
             await audit.record(
                 connection,

@@ -7,13 +7,15 @@ reminder has at most one share (its primary key), and deleting the reminder dele
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
-from bot.clock import from_storage, to_storage
+from sqlalchemy import delete, insert, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
 from bot.db.database import Database
-from bot.db.reminder_rows import optional_time
+from bot.db.schema import reminder_shares, reminders, share_declines
+from bot.db.types import Flag, Snowflake
 from bot.domain.reminders.sharing import Share
 from bot.errors import Refusal
 
@@ -24,7 +26,15 @@ def _share(row: Any) -> Share:
         owner_id=int(row["owner_id"]),
         caregiver_id=int(row["caregiver_id"]),
         nights_only=bool(row["nights_only"]),
-        consented_at=optional_time(row["consented_at"]),
+        consented_at=row["consented_at"],
+    )
+
+
+def _open_invitation(reminder_id: int, caregiver_id: int) -> Any:
+    return (
+        (reminder_shares.c.reminder_id == reminder_id)
+        & (reminder_shares.c.caregiver_id == caregiver_id)
+        & reminder_shares.c.consented_at.is_(None)
     )
 
 
@@ -33,44 +43,48 @@ class ShareRepository:
         self._db = database
 
     async def get(self, reminder_id: int) -> Share | None:
-        rows = list(
-            await self._db.connection.execute_fetchall(
-                "SELECT * FROM reminder_shares WHERE reminder_id = ?", (reminder_id,)
-            )
+        row = await self._db.fetch_one(
+            select(reminder_shares).where(reminder_shares.c.reminder_id == reminder_id)
         )
-        return _share(rows[0]) if rows else None
+        return _share(row) if row is not None else None
 
     async def involving(self, user_id: int) -> list[Share]:
         """Shares the member owns or receives, by reminder."""
-        rows = await self._db.connection.execute_fetchall(
-            "SELECT * FROM reminder_shares WHERE owner_id = ? OR caregiver_id = ? ORDER BY reminder_id",
-            (user_id, user_id),
+        rows = await self._db.fetch_all(
+            select(reminder_shares)
+            .where(or_(reminder_shares.c.owner_id == user_id, reminder_shares.c.caregiver_id == user_id))
+            .order_by(reminder_shares.c.reminder_id)
         )
         return [_share(row) for row in rows]
 
     async def invite(self, reminder_id: int, owner_id: int, caregiver_id: int, *, nights_only: bool) -> bool:
         """Store an invitation, not yet accepted (False when the reminder is not the owner's);
         Refusal("share.already_shared") when the reminder already has a share."""
+        owned = select(
+            reminders.c.id,
+            literal(owner_id, Snowflake),
+            literal(caregiver_id, Snowflake),
+            literal(nights_only, Flag()),
+        ).where(reminders.c.id == reminder_id, reminders.c.user_id == owner_id)
+        statement = insert(reminder_shares).from_select(
+            ["reminder_id", "owner_id", "caregiver_id", "nights_only"], owned
+        )
         try:
             async with self._db.transaction() as connection:
-                cursor = await connection.execute(
-                    "INSERT INTO reminder_shares (reminder_id, owner_id, caregiver_id, nights_only, "
-                    "consented_at) SELECT id, ?, ?, ?, NULL FROM reminders WHERE id = ? AND user_id = ?",
-                    (owner_id, caregiver_id, int(nights_only), reminder_id, owner_id),
-                )
-                return cursor.rowcount > 0
-        except sqlite3.IntegrityError as error:
+                result = await connection.execute(statement)
+                return result.rowcount > 0
+        except IntegrityError as error:
             raise Refusal("share.already_shared", reminder=reminder_id) from error
 
     async def accept(self, reminder_id: int, caregiver_id: int, *, now: datetime) -> bool:
         """The invited person accepts; False when there is no open invitation for them."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "UPDATE reminder_shares SET consented_at = ? "
-                "WHERE reminder_id = ? AND caregiver_id = ? AND consented_at IS NULL",
-                (to_storage(now), reminder_id, caregiver_id),
+            result = await connection.execute(
+                update(reminder_shares)
+                .where(_open_invitation(reminder_id, caregiver_id))
+                .values(consented_at=now)
             )
-            return cursor.rowcount > 0
+            return result.rowcount > 0
 
     async def decline(
         self, reminder_id: int, caregiver_id: int, *, now: datetime, forget_before: datetime
@@ -78,53 +92,52 @@ class ShareRepository:
         """The invited person declines: the invitation goes and only the decline is kept (old ones are
         forgotten at the same time). False when there was no open invitation for them."""
         async with self._db.transaction() as connection:
-            rows = list(
-                await connection.execute_fetchall(
-                    "SELECT owner_id FROM reminder_shares "
-                    "WHERE reminder_id = ? AND caregiver_id = ? AND consented_at IS NULL",
-                    (reminder_id, caregiver_id),
-                )
+            owner_id = await connection.scalar(
+                select(reminder_shares.c.owner_id).where(_open_invitation(reminder_id, caregiver_id))
             )
-            if not rows:
+            if owner_id is None:
                 return False
-            await connection.execute("DELETE FROM reminder_shares WHERE reminder_id = ?", (reminder_id,))
             await connection.execute(
-                "DELETE FROM share_declines WHERE declined_at < ?", (to_storage(forget_before),)
+                delete(reminder_shares).where(reminder_shares.c.reminder_id == reminder_id)
             )
             await connection.execute(
-                "INSERT INTO share_declines (owner_id, caregiver_id, declined_at) VALUES (?, ?, ?)",
-                (int(rows[0]["owner_id"]), caregiver_id, to_storage(now)),
+                delete(share_declines).where(share_declines.c.declined_at < forget_before)
+            )
+            await connection.execute(
+                insert(share_declines).values(
+                    owner_id=int(owner_id), caregiver_id=caregiver_id, declined_at=now
+                )
             )
         return True
 
     async def remove(self, reminder_id: int, *, user_id: int | None = None) -> bool:
         """Delete the reminder's share (only if it names ``user_id``, when given); False when none."""
+        statement = delete(reminder_shares).where(reminder_shares.c.reminder_id == reminder_id)
+        if user_id is not None:
+            statement = statement.where(
+                or_(reminder_shares.c.owner_id == user_id, reminder_shares.c.caregiver_id == user_id)
+            )
         async with self._db.transaction() as connection:
-            if user_id is None:
-                cursor = await connection.execute(
-                    "DELETE FROM reminder_shares WHERE reminder_id = ?", (reminder_id,)
-                )
-            else:
-                cursor = await connection.execute(
-                    "DELETE FROM reminder_shares "
-                    "WHERE reminder_id = ? AND (owner_id = ? OR caregiver_id = ?)",
-                    (reminder_id, user_id, user_id),
-                )
-            return cursor.rowcount > 0
+            result = await connection.execute(statement)
+            return result.rowcount > 0
 
     async def declines(self, owner_id: int, caregiver_id: int, *, since: datetime) -> list[datetime]:
         """When ``caregiver_id`` declined ``owner_id``'s invitations, since ``since``."""
-        rows = await self._db.connection.execute_fetchall(
-            "SELECT declined_at FROM share_declines "
-            "WHERE owner_id = ? AND caregiver_id = ? AND declined_at >= ? ORDER BY declined_at",
-            (owner_id, caregiver_id, to_storage(since)),
+        rows = await self._db.fetch_all(
+            select(share_declines.c.declined_at)
+            .where(
+                share_declines.c.owner_id == owner_id,
+                share_declines.c.caregiver_id == caregiver_id,
+                share_declines.c.declined_at >= since,
+            )
+            .order_by(share_declines.c.declined_at)
         )
-        return [from_storage(row["declined_at"]) for row in rows]
+        return [row["declined_at"] for row in rows]
 
     async def forget_declines(self, before: datetime) -> int:
         """Delete declines older than ``before``; how many."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "DELETE FROM share_declines WHERE declined_at < ?", (to_storage(before),)
+            result = await connection.execute(
+                delete(share_declines).where(share_declines.c.declined_at < before)
             )
-            return max(cursor.rowcount, 0)
+            return max(result.rowcount, 0)

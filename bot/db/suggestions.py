@@ -1,4 +1,4 @@
-"""Repository for `tip_suggestions` (migration 0006): tips members suggested, and the decisions on them.
+"""Repository for `tip_suggestions` (baseline revision): tips members suggested, and the decisions on them.
 
 ``create`` counts the member's suggestions of the last 24 hours and inserts in one transaction, so two
 quick submissions cannot both slip under the limit. A decision (approve or reject) changes the row only
@@ -10,9 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.clock import from_storage, to_storage
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.db import audit
 from bot.db.database import Database
+from bot.db.schema import tip_suggestions
 from bot.db.server_tips import ServerTipsRepository, insert_tip
 from bot.domain.curation import Credit
 from bot.domain.suggestions import (
@@ -26,19 +29,8 @@ from bot.domain.suggestions import (
 )
 from bot.limits import LIST_LIMIT
 
-_SELECT_ONE = (
-    "SELECT id, guild_id, user_id, title, body, source_url, credit_name, status, review_channel_id, "
-    "review_message_id, reviewer_id, reason, tip_id, created_at, decided_at FROM tip_suggestions WHERE id = ?"
-)
-_SELECT_PENDING = (
-    "SELECT id, guild_id, user_id, title, body, source_url, credit_name, status, review_channel_id, "
-    "review_message_id, reviewer_id, reason, tip_id, created_at, decided_at FROM tip_suggestions "
-    "WHERE guild_id = ? AND status = 'pending' ORDER BY id LIMIT ?"
-)
-
 
 def _from_row(row: Any) -> Suggestion:
-    decided = row["decided_at"]
     return Suggestion(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -53,9 +45,22 @@ def _from_row(row: Any) -> Suggestion:
         reviewer_id=row["reviewer_id"],
         reason=row["reason"],
         tip_id=row["tip_id"],
-        created_at=from_storage(row["created_at"]),
-        decided_at=from_storage(decided) if decided is not None else None,
+        created_at=row["created_at"],
+        decided_at=row["decided_at"],
     )
+
+
+def _recent(guild_id: int, user_id: int, now: datetime) -> Any:
+    """How many suggestions the member made in the server in the last 24 hours, and the oldest's time."""
+    return select(func.count().label("n"), func.min(tip_suggestions.c.created_at).label("oldest")).where(
+        tip_suggestions.c.guild_id == guild_id,
+        tip_suggestions.c.user_id == user_id,
+        tip_suggestions.c.created_at > window_start(now),
+    )
+
+
+def _this(suggestion_id: int) -> Any:
+    return tip_suggestions.c.id == suggestion_id
 
 
 class SuggestionsRepository:
@@ -64,49 +69,47 @@ class SuggestionsRepository:
         self._server_tips = server_tips  # approving adds a server tip in the same transaction
 
     async def get(self, suggestion_id: int) -> Suggestion | None:
-        rows = list(await self._db.connection.execute_fetchall(_SELECT_ONE, (suggestion_id,)))
-        return _from_row(rows[0]) if rows else None
+        row = await self._db.fetch_one(select(tip_suggestions).where(_this(suggestion_id)))
+        return _from_row(row) if row is not None else None
 
     async def pending(self, guild_id: int, limit: int = LIST_LIMIT) -> list[Suggestion]:
         """The server's oldest pending suggestions first."""
-        rows = await self._db.connection.execute_fetchall(
-            _SELECT_PENDING,
-            (guild_id, limit),
+        rows = await self._db.fetch_all(
+            select(tip_suggestions)
+            .where(tip_suggestions.c.guild_id == guild_id, tip_suggestions.c.status == "pending")
+            .order_by(tip_suggestions.c.id)
+            .limit(limit)
         )
         return [_from_row(row) for row in rows]
 
     async def recent_count(self, guild_id: int, user_id: int, now: datetime) -> tuple[int, datetime | None]:
         """How many suggestions the member made here in the last 24 hours, and the oldest one's time."""
-        rows = list(
-            await self._db.connection.execute_fetchall(
-                "SELECT count(*), min(created_at) FROM tip_suggestions "
-                "WHERE guild_id = ? AND user_id = ? AND created_at > ?",
-                (guild_id, user_id, to_storage(window_start(now))),
-            )
-        )
-        count, oldest = int(rows[0][0]), rows[0][1]
-        return count, from_storage(oldest) if oldest is not None else None
+        row = await self._db.fetch_one(_recent(guild_id, user_id, now))
+        if row is None:
+            return 0, None
+        return int(row["n"]), row["oldest"]
 
     async def create(
         self, guild_id: int, user_id: int, draft: TipDraft, *, credit_name: str | None, now: datetime
     ) -> Suggestion:
         """Store a pending suggestion, or raise LimitReached (and store nothing)."""
         async with self._db.transaction() as connection:
-            rows = list(
-                await connection.execute_fetchall(
-                    "SELECT count(*), min(created_at) FROM tip_suggestions "
-                    "WHERE guild_id = ? AND user_id = ? AND created_at > ?",
-                    (guild_id, user_id, to_storage(window_start(now))),
+            recent = (await connection.execute(_recent(guild_id, user_id, now))).mappings().one()
+            if int(recent["n"]) >= DAILY_LIMIT:
+                raise LimitReached(next_allowed(recent["oldest"]))
+            suggestion_id = await connection.scalar(
+                insert(tip_suggestions)
+                .values(
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    title=draft.title,
+                    body=draft.body,
+                    source_url=draft.source_url,
+                    credit_name=credit_name,
+                    created_at=now,
                 )
+                .returning(tip_suggestions.c.id)
             )
-            if int(rows[0][0]) >= DAILY_LIMIT:
-                raise LimitReached(next_allowed(from_storage(rows[0][1])))
-            cursor = await connection.execute(
-                "INSERT INTO tip_suggestions (guild_id, user_id, title, body, source_url, credit_name, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (guild_id, user_id, draft.title, draft.body, draft.source_url, credit_name, to_storage(now)),
-            )
-            suggestion_id = cursor.lastrowid
             created = await self._read(connection, suggestion_id)
         return created
 
@@ -114,26 +117,29 @@ class SuggestionsRepository:
         """Forget a suggestion that could not be posted for review (it never reached the moderators)."""
         async with self._db.transaction() as connection:
             await connection.execute(
-                "DELETE FROM tip_suggestions WHERE id = ? AND status = 'pending'", (suggestion_id,)
+                delete(tip_suggestions).where(_this(suggestion_id), tip_suggestions.c.status == "pending")
             )
 
     async def set_review_message(self, suggestion_id: int, channel_id: int, message_id: int) -> None:
         async with self._db.transaction() as connection:
             await connection.execute(
-                "UPDATE tip_suggestions SET review_channel_id = ?, review_message_id = ? WHERE id = ?",
-                (channel_id, message_id, suggestion_id),
+                update(tip_suggestions)
+                .where(_this(suggestion_id))
+                .values(review_channel_id=channel_id, review_message_id=message_id)
             )
 
-    async def _read(self, connection: Any, suggestion_id: int | None) -> Suggestion:
+    async def _read(self, connection: AsyncConnection, suggestion_id: int | None) -> Suggestion:
         """A row just written in this transaction."""
         found = await self._decided(connection, suggestion_id) if suggestion_id is not None else None
         if found is None:
             raise RuntimeError(f"suggestion #{suggestion_id} vanished inside its own transaction")
         return found
 
-    async def _decided(self, connection: Any, suggestion_id: int) -> Suggestion | None:
-        rows = list(await connection.execute_fetchall(_SELECT_ONE, (suggestion_id,)))
-        return _from_row(rows[0]) if rows else None
+    async def _decided(self, connection: AsyncConnection, suggestion_id: int) -> Suggestion | None:
+        row = (
+            (await connection.execute(select(tip_suggestions).where(_this(suggestion_id)))).mappings().first()
+        )
+        return _from_row(row) if row is not None else None
 
     async def approve(
         self,
@@ -167,9 +173,9 @@ class SuggestionsRepository:
                 action="tip.add",
             )
             await connection.execute(
-                "UPDATE tip_suggestions SET status = 'approved', reviewer_id = ?, tip_id = ?, decided_at = ? "
-                "WHERE id = ? AND status = 'pending'",
-                (reviewer_id, tip_id, to_storage(now), suggestion_id),
+                update(tip_suggestions)
+                .where(_this(suggestion_id), tip_suggestions.c.status == "pending")
+                .values(status="approved", reviewer_id=reviewer_id, tip_id=tip_id, decided_at=now)
             )
             await audit.record(
                 connection,
@@ -187,12 +193,16 @@ class SuggestionsRepository:
     ) -> Suggestion:
         """Reject a pending suggestion with a reason, audited. Raises AlreadyDecided otherwise."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "UPDATE tip_suggestions SET status = 'rejected', reviewer_id = ?, reason = ?, decided_at = ? "
-                "WHERE id = ? AND guild_id = ? AND status = 'pending'",
-                (reviewer_id, reason or None, to_storage(now), suggestion_id, guild_id),
+            result = await connection.execute(
+                update(tip_suggestions)
+                .where(
+                    _this(suggestion_id),
+                    tip_suggestions.c.guild_id == guild_id,
+                    tip_suggestions.c.status == "pending",
+                )
+                .values(status="rejected", reviewer_id=reviewer_id, reason=reason or None, decided_at=now)
             )
-            if cursor.rowcount == 0:
+            if result.rowcount == 0:
                 raise AlreadyDecided(await self._decided(connection, suggestion_id))
             await audit.record(
                 connection,

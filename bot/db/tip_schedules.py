@@ -11,14 +11,12 @@ import json
 from datetime import datetime, time
 from typing import Any, cast
 
-from bot.clock import from_storage, to_storage
+from sqlalchemy import delete, func, select, update
+
 from bot.db import audit
-from bot.db.database import Database
+from bot.db.database import Database, upsert
+from bot.db.schema import tip_rotation, tip_schedules
 from bot.domain.tip_posts import Cadence, Cadenced, PauseReason, PostFailed, Source, TipSchedule
-
-
-def _optional_time(text: str | None) -> datetime | None:
-    return from_storage(text) if text is not None else None
 
 
 def _from_row(row: Any) -> TipSchedule:
@@ -33,11 +31,15 @@ def _from_row(row: Any) -> TipSchedule:
             weekday=row["weekday"],
         ),
         source=cast(Source, row["source"]),
-        next_post_at=_optional_time(row["next_post_at"]),
+        next_post_at=row["next_post_at"],
         paused_reason=cast(PauseReason | None, row["paused_reason"]),
         paused_detail=json.loads(detail) if detail is not None else None,
-        last_posted_at=_optional_time(row["last_posted_at"]),
+        last_posted_at=row["last_posted_at"],
     )
+
+
+def _of(guild_id: int) -> Any:
+    return tip_schedules.c.guild_id == guild_id
 
 
 def audit_data(schedule: TipSchedule) -> dict[str, Any]:
@@ -58,20 +60,14 @@ class TipScheduleRepository:
         self._db = database
 
     async def get(self, guild_id: int) -> TipSchedule | None:
-        rows = list(
-            await self._db.connection.execute_fetchall(
-                "SELECT * FROM tip_schedules WHERE guild_id = ?", (guild_id,)
-            )
-        )
-        return _from_row(rows[0]) if rows else None
+        row = await self._db.fetch_one(select(tip_schedules).where(_of(guild_id)))
+        return _from_row(row) if row is not None else None
 
     async def earliest(self) -> datetime | None:
-        rows = list(
-            await self._db.connection.execute_fetchall(
-                "SELECT MIN(next_post_at) AS soonest FROM tip_schedules WHERE next_post_at IS NOT NULL"
-            )
+        soonest: datetime | None = await self._db.scalar(
+            select(func.min(tip_schedules.c.next_post_at)).where(tip_schedules.c.next_post_at.is_not(None))
         )
-        return _optional_time(rows[0]["soonest"]) if rows else None
+        return soonest
 
     async def next_posts(self) -> list[tuple[int, datetime]]:
         """Every running schedule's server and next post (a process picks its own servers' from it)."""
@@ -81,10 +77,10 @@ class TipScheduleRepository:
         return [(row["guild_id"], from_storage(row["next_post_at"])) for row in rows]
 
     async def due(self, now: datetime) -> list[TipSchedule]:
-        rows = await self._db.connection.execute_fetchall(
-            "SELECT * FROM tip_schedules WHERE next_post_at IS NOT NULL AND next_post_at <= ? "
-            "ORDER BY next_post_at",
-            (to_storage(now),),
+        rows = await self._db.fetch_all(
+            select(tip_schedules)
+            .where(tip_schedules.c.next_post_at.is_not(None), tip_schedules.c.next_post_at <= now)
+            .order_by(tip_schedules.c.next_post_at)
         )
         return [_from_row(row) for row in rows]
 
@@ -101,32 +97,27 @@ class TipScheduleRepository:
     ) -> TipSchedule:
         """Create or replace the server's schedule (and resume it if it was paused), audited."""
         schedule = TipSchedule(guild_id, channel_id, rule, source, next_post_at, None, None, None)
+        values = {
+            "channel_id": channel_id,
+            "cadence": rule.cadence,
+            "post_time": rule.at.strftime("%H:%M"),
+            "weekday": rule.weekday,
+            "timezone": rule.zone,
+            "source": source,
+            "next_post_at": next_post_at,
+            "paused_reason": None,
+            "paused_detail": None,
+            "updated_at": now,
+        }
         async with self._db.transaction() as connection:
-            await connection.execute(
-                "INSERT INTO tip_schedules (guild_id, channel_id, cadence, post_time, weekday, timezone, "
-                "source, next_post_at, paused_reason, paused_detail, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?) "
-                "ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, "
-                "cadence = excluded.cadence, post_time = excluded.post_time, weekday = excluded.weekday, "
-                "timezone = excluded.timezone, source = excluded.source, "
-                "next_post_at = excluded.next_post_at, paused_reason = NULL, paused_detail = NULL, "
-                "updated_at = excluded.updated_at",
-                (
-                    guild_id,
-                    channel_id,
-                    rule.cadence,
-                    rule.at.strftime("%H:%M"),
-                    rule.weekday,
-                    rule.zone,
-                    source,
-                    to_storage(next_post_at),
-                    to_storage(now),
-                ),
+            statement = upsert(connection, tip_schedules).values(guild_id=guild_id, **values)
+            statement = statement.on_conflict_do_update(
+                index_elements=[tip_schedules.c.guild_id],
+                set_={name: statement.excluded[name] for name in values},
             )
-            rows = list(
-                await connection.execute_fetchall(
-                    "SELECT last_posted_at FROM tip_schedules WHERE guild_id = ?", (guild_id,)
-                )
+            await connection.execute(statement)
+            last: datetime | None = await connection.scalar(
+                select(tip_schedules.c.last_posted_at).where(_of(guild_id))
             )
             await audit.record(
                 connection,
@@ -136,21 +127,16 @@ class TipScheduleRepository:
                 data=audit_data(schedule),
                 now=now,
             )
-        last = _optional_time(rows[0]["last_posted_at"]) if rows else None
         return TipSchedule(guild_id, channel_id, rule, source, next_post_at, None, None, last)
 
     async def remove(self, guild_id: int, *, actor_id: int, now: datetime) -> TipSchedule | None:
         """Turn the server's schedule off, audited. None (and nothing written) when there was none."""
         async with self._db.transaction() as connection:
-            rows = list(
-                await connection.execute_fetchall(
-                    "SELECT * FROM tip_schedules WHERE guild_id = ?", (guild_id,)
-                )
-            )
-            if not rows:
+            row = (await connection.execute(select(tip_schedules).where(_of(guild_id)))).mappings().first()
+            if row is None:
                 return None
-            removed = _from_row(rows[0])
-            await connection.execute("DELETE FROM tip_schedules WHERE guild_id = ?", (guild_id,))
+            removed = _from_row(row)
+            await connection.execute(delete(tip_schedules).where(_of(guild_id)))
             await audit.record(
                 connection,
                 guild_id=guild_id,
@@ -164,11 +150,12 @@ class TipScheduleRepository:
     async def claim(self, guild_id: int, *, due_at: datetime, next_post_at: datetime) -> bool:
         """Move a due schedule to its next post. False when it changed meanwhile (set, off, paused)."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "UPDATE tip_schedules SET next_post_at = ? WHERE guild_id = ? AND next_post_at = ?",
-                (to_storage(next_post_at), guild_id, to_storage(due_at)),
+            result = await connection.execute(
+                update(tip_schedules)
+                .where(_of(guild_id), tip_schedules.c.next_post_at == due_at)
+                .values(next_post_at=next_post_at)
             )
-            return cursor.rowcount == 1
+            return result.rowcount == 1
 
     async def pause(
         self, guild_id: int, *, channel_id: int, failure: PostFailed, actor_id: int | None, now: datetime
@@ -177,12 +164,16 @@ class TipScheduleRepository:
         it changed meanwhile."""
         detail = json.dumps(dict(failure.data), ensure_ascii=False)
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "UPDATE tip_schedules SET next_post_at = NULL, paused_reason = ?, paused_detail = ?, "
-                "updated_at = ? WHERE guild_id = ? AND channel_id = ? AND next_post_at IS NOT NULL",
-                (failure.reason, detail, to_storage(now), guild_id, channel_id),
+            result = await connection.execute(
+                update(tip_schedules)
+                .where(
+                    _of(guild_id),
+                    tip_schedules.c.channel_id == channel_id,
+                    tip_schedules.c.next_post_at.is_not(None),
+                )
+                .values(next_post_at=None, paused_reason=failure.reason, paused_detail=detail, updated_at=now)
             )
-            if cursor.rowcount != 1:
+            if result.rowcount != 1:
                 return False
             await audit.record(
                 connection,
@@ -198,9 +189,10 @@ class TipScheduleRepository:
 
     async def posted_this_cycle(self, guild_id: int) -> tuple[set[str], str | None]:
         """The tips posted in the server's current cycle, and the one posted most recently."""
-        rows = await self._db.connection.execute_fetchall(
-            "SELECT card_id FROM tip_rotation WHERE guild_id = ? ORDER BY posted_at DESC, card_id",
-            (guild_id,),
+        rows = await self._db.fetch_all(
+            select(tip_rotation.c.card_id)
+            .where(tip_rotation.c.guild_id == guild_id)
+            .order_by(tip_rotation.c.posted_at.desc(), tip_rotation.c.card_id)
         )
         ids = [row["card_id"] for row in rows]
         return set(ids), (ids[0] if ids else None)
@@ -222,16 +214,19 @@ class TipScheduleRepository:
         """
         async with self._db.transaction() as connection:
             if new_cycle:
-                await connection.execute("DELETE FROM tip_rotation WHERE guild_id = ?", (guild_id,))
+                await connection.execute(delete(tip_rotation).where(tip_rotation.c.guild_id == guild_id))
+            statement = upsert(connection, tip_rotation).values(
+                guild_id=guild_id, card_id=card_id, posted_at=now
+            )
             await connection.execute(
-                "INSERT INTO tip_rotation (guild_id, card_id, posted_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (guild_id, card_id) DO UPDATE SET posted_at = excluded.posted_at",
-                (guild_id, card_id, to_storage(now)),
+                statement.on_conflict_do_update(
+                    index_elements=[tip_rotation.c.guild_id, tip_rotation.c.card_id],
+                    set_={"posted_at": statement.excluded.posted_at},
+                )
             )
             if posted_by is None:
                 await connection.execute(
-                    "UPDATE tip_schedules SET last_posted_at = ? WHERE guild_id = ?",
-                    (to_storage(now), guild_id),
+                    update(tip_schedules).where(_of(guild_id)).values(last_posted_at=now)
                 )
             else:
                 await audit.record(

@@ -108,11 +108,15 @@ async def test_gateway_down_is_unhealthy(simcord_env: simcord.Env) -> None:
 
 
 async def test_a_read_only_database_is_unhealthy(simcord_env: simcord.Env) -> None:
-    connection = _bot(simcord_env).db.connection
+    database = _bot(simcord_env).db
     async with serving_health(simcord_env) as port:
-        await connection.execute("PRAGMA query_only = ON")
+        # Every write refused, as on a full disk or a read-only file.
+        await database.sql(
+            "CREATE TRIGGER refuse_writes BEFORE INSERT ON app_state "
+            "BEGIN SELECT RAISE(ABORT, 'read-only'); END"
+        )
         read_only_status, read_only = await _healthz(port)
-        await connection.execute("PRAGMA query_only = OFF")
+        await database.sql("DROP TRIGGER refuse_writes")
         writable_status, writable = await _healthz(port)
 
     assert read_only_status == 503

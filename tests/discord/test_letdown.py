@@ -29,14 +29,13 @@ def latch_bot(env: simcord.Env) -> LatchBot:
 
 async def dump_database(env: simcord.Env) -> TableDump:
     """Every row of every table, so a test can prove nothing was written."""
-    connection = latch_bot(env).db.connection
-    tables = await connection.execute_fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-    )
+    database = latch_bot(env).db
+    tables = await database.sql("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     dump: TableDump = {}
-    for (name,) in tables:
-        rows = await connection.execute_fetchall(f'SELECT * FROM "{name}"')  # noqa: S608 (names from sqlite)
-        dump[name] = sorted((tuple(row) for row in rows), key=repr)
+    for table in tables:
+        name = table["name"]
+        rows = await database.sql(f'SELECT * FROM "{name}"')  # noqa: S608 (names from sqlite)
+        dump[name] = sorted((tuple(row.values()) for row in rows), key=repr)
     return dump
 
 

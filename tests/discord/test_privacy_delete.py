@@ -140,25 +140,21 @@ async def _cells_naming(bot: LatchBot, user_id: int) -> list[str]:
     """Every table.column in the SQLite file (FTS tables and their shadow tables included) holding the
     id, as an integer or inside text."""
     found: list[str] = []
-    tables = list(
-        await bot.db.connection.execute_fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
+    tables = await bot.db.sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
     )
     assert len(tables) > 10, "the scan must see the whole schema"
     for table in tables:
         name = table["name"]
-        columns = await bot.db.connection.execute_fetchall("SELECT name FROM pragma_table_info(?)", (name,))
+        columns = await bot.db.sql("SELECT name FROM pragma_table_info(:table)", {"table": name})
         for column in columns:
-            rows = list(
-                await bot.db.connection.execute_fetchall(
-                    f'SELECT count(*) FROM "{name}" WHERE "{column[0]}" = ? '  # noqa: S608 - schema names
-                    f'OR instr(CAST("{column[0]}" AS TEXT), ?) > 0',
-                    (user_id, str(user_id)),
-                )
+            rows = await bot.db.sql(
+                f'SELECT count(*) AS n FROM "{name}" WHERE "{column["name"]}" = :id '  # noqa: S608 - schema names
+                f'OR instr(CAST("{column["name"]}" AS TEXT), :text) > 0',
+                {"id": user_id, "text": str(user_id)},
             )
-            if rows[0][0]:
-                found.append(f"{name}.{column[0]} ({rows[0][0]} rows)")
+            if rows[0]["n"]:
+                found.append(f"{name}.{column['name']} ({rows[0]['n']} rows)")
     return found
 
 
@@ -188,12 +184,8 @@ async def test_privacy_delete_leaves_no_trace_of_the_member_anywhere(
     # Content stays without its author: the tip and the audit entries are still there.
     entries = await AuditRepository(simcord_bot.db).recent(second.guild.id)
     assert any(entry.actor_id is None for entry in entries)
-    credited = list(
-        await simcord_bot.db.connection.execute_fetchall(
-            "SELECT count(*) FROM server_tips WHERE credit_name IS NOT NULL"
-        )
-    )
-    assert credited[0][0] == 0
+    credited = await simcord_bot.db.sql("SELECT count(*) AS n FROM server_tips WHERE credit_name IS NOT NULL")
+    assert credited[0]["n"] == 0
     after = await _export(sam.user)
     assert all(rows == [] for rows in after["data"].values())
 

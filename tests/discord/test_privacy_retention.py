@@ -24,13 +24,11 @@ DAY = timedelta(days=1).total_seconds()
 async def _server_rows(bot: LatchBot, guild_id: int) -> dict[str, int]:
     counts: dict[str, int] = {}
     for table in ("guild_settings", "audit_log", "reminders"):
-        rows = list(
-            await bot.db.connection.execute_fetchall(
-                f"SELECT count(*) FROM {table} WHERE guild_id = ?",  # noqa: S608 - fixed names
-                (guild_id,),
-            )
+        rows = await bot.db.sql(
+            f"SELECT count(*) AS n FROM {table} WHERE guild_id = :guild",  # noqa: S608 - fixed names
+            {"guild": guild_id},
         )
-        counts[table] = int(rows[0][0])
+        counts[table] = int(rows[0]["n"])
     return counts
 
 
@@ -155,22 +153,25 @@ async def test_delivery_records_older_than_thirty_days_are_purged(
 ) -> None:
     reminder_id = await _seed_server(server, simcord_bot)
     now = simcord_bot.clock.now()
-    async with simcord_bot.db.transaction() as connection:
-        for age_days in (45, 31, 29, 1):
-            await connection.execute(
-                "INSERT INTO reminder_deliveries "
-                "(reminder_id, scheduled_for, state, attempts, late, sent_at) VALUES (?, ?, 'sent', 1, 0, ?)",
-                (reminder_id, to_storage(now - timedelta(days=age_days)), to_storage(now)),
-            )
+    for age_days in (45, 31, 29, 1):
+        await simcord_bot.db.sql(
+            "INSERT INTO reminder_deliveries (reminder_id, scheduled_for, state, attempts, late, sent_at) "
+            "VALUES (:id, :scheduled, 'sent', 1, 0, :sent)",
+            {
+                "id": reminder_id,
+                "scheduled": to_storage(now - timedelta(days=age_days)),
+                "sent": to_storage(now),
+            },
+        )
 
     await server.env.advance_time(1 * DAY)
 
-    rows = await simcord_bot.db.connection.execute_fetchall(
-        "SELECT scheduled_for FROM reminder_deliveries WHERE reminder_id = ? AND state = 'sent' "
-        "AND scheduled_for < ? ORDER BY scheduled_for",
-        (reminder_id, to_storage(now)),
+    rows = await simcord_bot.db.sql(
+        "SELECT scheduled_for FROM reminder_deliveries WHERE reminder_id = :id AND state = 'sent' "
+        "AND scheduled_for < :now ORDER BY scheduled_for",
+        {"id": reminder_id, "now": to_storage(now)},
     )
-    assert [row[0] for row in rows] == [
+    assert [row["scheduled_for"] for row in rows] == [
         to_storage(now - timedelta(days=29)),
         to_storage(now - timedelta(days=1)),
     ]

@@ -613,9 +613,9 @@ async def test_a_claim_older_than_the_nonce_window_is_not_sent_again_when_discor
     [delivered] = reminders_in(dms(server.member))
     [reminder] = await mine(server)
     # A crash after Discord stored the message but before it was recorded: the claim is still open.
-    await current_bot(server).db.connection.execute(
-        "UPDATE reminder_deliveries SET state = 'sending', sent_at = NULL WHERE reminder_id = ?",
-        (reminder.id,),
+    await current_bot(server).db.sql(
+        "UPDATE reminder_deliveries SET state = 'sending', sent_at = NULL WHERE reminder_id = :id",
+        {"id": reminder.id},
     )
     await stop_dispatching(server)
     await server.env.advance_time(10 * 60)  # down for longer than Discord remembers a nonce

@@ -334,10 +334,10 @@ async def test_unanswered_ones_are_counted_as_a_number_across_a_restart(
     assert "3 reminders left unanswered" in await list_text(server)
     [reminder] = await mine(server)
     assert reminder.unanswered == 3
-    stored = await current_bot(server).db.connection.execute_fetchall(
-        "SELECT COUNT(*) FROM reminder_deliveries WHERE reminder_id = ?", (reminder.id,)
+    stored = await current_bot(server).db.sql(
+        "SELECT COUNT(*) AS n FROM reminder_deliveries WHERE reminder_id = :id", {"id": reminder.id}
     )
-    assert next(iter(stored))[0] == 4  # one record per occurrence, no log of answers
+    assert stored[0]["n"] == 4  # one record per occurrence, no log of answers
 
 
 async def test_snoozing_answers_the_reminder(server: Server) -> None:

@@ -45,13 +45,11 @@ def copies(actor: simcord.MemberActor) -> list[discord.Message]:
 
 
 async def share_rows(server: Server) -> list[dict[str, Any]]:
-    rows = await current_bot(server).db.connection.execute_fetchall("SELECT * FROM reminder_shares")
-    return [dict(row) for row in rows]
+    return await current_bot(server).db.sql("SELECT * FROM reminder_shares")
 
 
 async def decline_rows(server: Server) -> list[dict[str, Any]]:
-    rows = await current_bot(server).db.connection.execute_fetchall("SELECT * FROM share_declines")
-    return [dict(row) for row in rows]
+    return await current_bot(server).db.sql("SELECT * FROM share_declines")
 
 
 async def reminder(server: Server, actor: simcord.MemberActor | None = None, **options: Any) -> int:

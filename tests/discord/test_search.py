@@ -384,7 +384,7 @@ def production_logging_at_debug(caplog: pytest.LogCaptureFixture) -> Iterator[py
     """The bot's own logging set-up at LOG_LEVEL=DEBUG, with pytest's capture handler on the root."""
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level
-    capped = [logging.getLogger(name) for name in ("discord", "aiosqlite")]
+    capped = [logging.getLogger(name) for name in ("discord", "aiosqlite", "psycopg", "sqlalchemy")]
     saved_caps = [logger.level for logger in capped]
     configure_logging("DEBUG", "text", secrets=[])
     root.addHandler(caplog.handler)

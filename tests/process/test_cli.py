@@ -9,7 +9,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.db.database import load_migrations
+from bot.db.database import migration_scripts
 from tests.process.helpers import PROJECT_ROOT, read_line_matching, run_cli, spawn_cli
 
 STARTUP_TIMEOUT = 60.0
@@ -74,8 +74,9 @@ async def test_db_migrate_creates_the_database(tmp_path: Path) -> None:
     second = await run_cli(["db", "migrate"], cwd=tmp_path, env={"DATABASE_URL": f"sqlite:///{database}"})
     assert first.returncode == 0 and second.returncode == 0
     assert database.exists()
-    latest = len(load_migrations())
-    assert f"schema version {latest} ({latest} migration(s) applied)" in first.stdout
+    head = migration_scripts().get_current_head()
+    assert f"schema revision {head} (" in first.stdout
+    assert "(0 migration(s) applied)" not in first.stdout
     assert "(0 migration(s) applied)" in second.stdout
 
 

@@ -73,7 +73,7 @@ def test_token_never_shows_in_repr_or_errors(monkeypatch: pytest.MonkeyPatch) ->
     [
         ("DISCORD_API_BASE", "discord.com/api"),
         ("DISCORD_GATEWAY_URL", "https://gateway.discord.gg"),
-        ("DATABASE_URL", "postgresql://localhost/latch"),
+        ("DATABASE_URL", "mysql://localhost/latch"),
         ("DEV_GUILD_IDS", "123,abc"),
         ("LOG_FORMAT", "xml"),
         ("HEALTH_PORT", "70000"),

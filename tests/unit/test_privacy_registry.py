@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import inspect
 
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -34,30 +36,25 @@ from bot.ui.privacy_views import ERASED_LABELS, erase_summary
 NOW = datetime(2025, 3, 30, 1, 30, tzinfo=UTC)
 
 
-async def migrated_schema(path: Path) -> dict[str, list[str]]:
-    """Every real table of the migrated database and its columns (FTS shadow tables left out)."""
-    database = await Database.open(path)
-    try:
-        await database.migrate()
-        rows = await database.connection.execute_fetchall(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-        virtual = [row["name"] for row in rows if str(row["sql"]).upper().startswith("CREATE VIRTUAL")]
-        schema: dict[str, list[str]] = {}
-        for row in rows:
-            name = row["name"]
-            if any(name.startswith(f"{table}_") for table in virtual):
-                continue
-            columns = await database.connection.execute_fetchall(f"PRAGMA table_info({name})")
-            schema[name] = [column["name"] for column in columns]
-        return schema
-    finally:
-        await database.close()
+async def migrated_columns(database: Database) -> dict[str, dict[str, bool]]:
+    """Every real table of the migrated database: its columns and whether each takes NULL (FTS5's
+    shadow tables and Alembic's own left out)."""
+
+    def read(connection: Any) -> dict[str, dict[str, bool]]:
+        inspector = inspect(connection)
+        return {
+            name: {column["name"]: bool(column["nullable"]) for column in inspector.get_columns(name)}
+            for name in inspector.get_table_names()
+            if not name.startswith("search_index_") and name != "alembic_version"
+        }
+
+    async with database.read() as connection:
+        return await connection.run_sync(read)
 
 
 @pytest.fixture
-async def schema(tmp_path: Path) -> dict[str, list[str]]:
-    return await migrated_schema(tmp_path / "schema.sqlite3")
+async def schema(any_database: Database) -> dict[str, list[str]]:
+    return {table: list(columns) for table, columns in (await migrated_columns(any_database)).items()}
 
 
 async def registered_user_data(path: Path) -> tuple[UserData, ...]:
@@ -105,22 +102,14 @@ async def test_every_declared_table_and_column_exists(
         assert column in schema.get(table, []), (table, column)
 
 
-async def test_forgotten_columns_accept_null(tmp_path: Path, user_data: tuple[UserData, ...]) -> None:
+async def test_forgotten_columns_accept_null(any_database: Database, user_data: tuple[UserData, ...]) -> None:
     """A column that /privacy delete sets to NULL must not be NOT NULL."""
-    database = await Database.open(tmp_path / "nulls.sqlite3")
-    try:
-        await database.migrate()
-        for entry in user_data:
-            if entry.erase is not Erase.FORGET_PERSON:
-                continue
-            columns = {
-                row["name"]: row["notnull"]
-                for row in await database.connection.execute_fetchall(f"PRAGMA table_info({entry.table})")
-            }
-            for column in entry.cleared_columns:
-                assert not columns[column], f"{entry.table}.{column} is NOT NULL but is forgotten"
-    finally:
-        await database.close()
+    tables = await migrated_columns(any_database)
+    for entry in user_data:
+        if entry.erase is not Erase.FORGET_PERSON:
+            continue
+        for column in entry.cleared_columns:
+            assert tables[entry.table][column], f"{entry.table}.{column} is NOT NULL but is forgotten"
 
 
 async def test_a_new_table_with_a_member_column_is_caught(user_data: tuple[UserData, ...]) -> None:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -44,14 +41,11 @@ class Store:
     users: PumpUserRepository
 
 
-@pytest_asyncio.fixture
-async def repository(tmp_path: Path) -> AsyncIterator[Store]:
-    database = await Database.open(tmp_path / "reminders.sqlite3")
-    await database.migrate()
-    try:
-        yield Store(ReminderRepository(database), DeliveryRepository(database), PumpUserRepository(database))
-    finally:
-        await database.close()
+@pytest.fixture
+def repository(any_database: Database) -> Store:
+    return Store(
+        ReminderRepository(any_database), DeliveryRepository(any_database), PumpUserRepository(any_database)
+    )
 
 
 def every_hour(user_id: int = 1, *, first: datetime = NOW + timedelta(hours=1)) -> NewReminder:

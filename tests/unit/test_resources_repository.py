@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,11 +25,8 @@ GUILD = 111
 
 
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    opened = await Database.open(tmp_path / "resources.sqlite3")
-    await opened.migrate()
-    yield opened
-    await opened.close()
+def database(any_database: Database) -> Database:
+    return any_database
 
 
 async def add(repository: ServerResourceRepository, name: str = "Meetup", **fields: Any) -> Any:

@@ -25,9 +25,9 @@ from bot.content.search import (
     result_key,
     validate_query,
 )
-from bot.db.database import load_migrations
-from bot.db.search_index import INSERT_SQL, SEARCH_SQL, match_expression, quote_term
+from bot.db.search_index import SEARCH_SQL, match_expression, quote_term
 from bot.ui.messages import refusal_text
+from tests.db.legacy import LEGACY_SQL
 
 # FTS5 syntax, mixed into arbitrary text so hypothesis tries it often.
 FTS_SYNTAX = [
@@ -64,12 +64,12 @@ def library() -> ContentLibrary:
 
 @pytest.fixture(scope="module")
 def fts(library: ContentLibrary) -> Iterator[sqlite3.Connection]:
-    """Every packaged migration on an in-memory database, with the library indexed."""
+    """The FTS5 table on an in-memory database (as the SQL migrations made it), the library indexed."""
     connection = sqlite3.connect(":memory:")
-    for migration in load_migrations():
-        connection.executescript(migration.sql)
+    connection.executescript((LEGACY_SQL / "0002_search_index.sql").read_text(encoding="utf-8"))
     connection.executemany(
-        INSERT_SQL,
+        "INSERT INTO search_index (title, aliases, summary, body, kind, ref, guild_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
             (doc.title, doc.aliases, doc.summary, doc.body, doc.kind, doc.ref, doc.guild_id)
             for doc in library_documents(library)
@@ -192,24 +192,31 @@ def test_no_query_text_can_make_fts5_raise(fts: sqlite3.Connection, raw: str) ->
     for every_word in (True, False):
         expression = match_expression(words, every_word=every_word)
         if expression is not None:
-            fts.execute(SEARCH_SQL, (expression, 1, 5)).fetchall()  # raises on any FTS5 syntax error
+            fts.execute(
+                SEARCH_SQL, {"expression": expression, "guild_id": 1, "limit": 5}
+            ).fetchall()  # raises on any FTS5 syntax error
 
 
 def test_raw_fts_syntax_would_raise_without_quoting(fts: sqlite3.Connection) -> None:
     # The guard above matters: the same text passed raw is an FTS5 syntax error.
     with pytest.raises(sqlite3.OperationalError):
-        fts.execute(SEARCH_SQL, ('letdown" OR (', 1, 5)).fetchall()
+        fts.execute(SEARCH_SQL, {"expression": 'letdown" OR (', "guild_id": 1, "limit": 5}).fetchall()
     words = query_words('letdown" OR (')
     expression = match_expression(words)
     assert expression is not None
-    fts.execute(SEARCH_SQL, (expression, 1, 5)).fetchall()
+    fts.execute(SEARCH_SQL, {"expression": expression, "guild_id": 1, "limit": 5}).fetchall()
 
 
 def test_tokenizer_folds_diacritics_stems_and_matches_prefixes(fts: sqlite3.Connection) -> None:
     def refs(raw: str) -> list[str]:
         expression = match_expression(query_words(raw))
         assert expression is not None
-        return [row[1] for row in fts.execute(SEARCH_SQL, (expression, None, 5)).fetchall()]
+        return [
+            row[1]
+            for row in fts.execute(
+                SEARCH_SQL, {"expression": expression, "guild_id": None, "limit": 5}
+            ).fetchall()
+        ]
 
     assert "galactorrhea" in refs("galáctorrhea")
     assert "galactorrhea" in refs("galac")

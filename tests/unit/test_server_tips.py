@@ -3,12 +3,11 @@ the catalog's per-server cache and its invalidation, scoping, the limit and sing
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.catalog.service import CatalogService, ServerTipCard, server_tip_card
 from bot.clock import SystemClock
@@ -17,10 +16,11 @@ from bot.curation.service import CurationService
 from bot.db.audit import AuditRepository
 from bot.db.database import Database
 from bot.db.search_index import SearchIndexRepository
-from bot.db.server_tips import ServerTipsRepository
+from bot.db.server_tips import ServerTipsRepository, insert_tip
 from bot.db.suggestions import SuggestionsRepository
 from bot.domain.suggestions import AlreadyDecided, LimitReached, TipDraft
 from bot.ui.cards import server_tip_sources
+from tests.db.legacy import build_legacy_database
 from tests.discord.test_facts import LIBRARY
 
 GUILD = 111
@@ -31,12 +31,9 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 FLANNEL = TipDraft("Warm flannel first", "Hold a warm flannel on each side before pumping.", None)
 
 
-@pytest_asyncio.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "tips.sqlite3")
-    await database.migrate()
-    yield database
-    await database.close()
+@pytest.fixture
+def database(any_database: Database) -> Database:
+    return any_database
 
 
 async def _search(database: Database, text: str, guild_id: int | None) -> list[str]:
@@ -58,7 +55,7 @@ async def test_adding_writes_the_tip_its_search_row_and_an_audit_entry(database:
 
 async def test_a_failing_change_leaves_nothing_behind(database: Database) -> None:
     repository = ServerTipsRepository(database)
-    with pytest.raises(Exception, match="CHECK constraint"):
+    with pytest.raises(Exception, match=r"(?i)check constraint"):
         await repository.add(GUILD, TipDraft("x" * 81, "B", None), actor_id=MOD, now=NOW)
 
     assert await repository.list(GUILD) == []
@@ -118,13 +115,10 @@ async def test_a_read_during_a_rolled_back_change_is_not_kept(database: Database
     catalog, repository = catalog_over(database)
     with pytest.raises(RuntimeError, match="abandon"):
         async with repository.changing(GUILD) as connection:
-            await connection.execute(
-                "INSERT INTO server_tips (guild_id, title, body, created_at, updated_at) "
-                "VALUES (?, 'Ghost', 'B', ?, ?)",
-                (GUILD, NOW.isoformat(), NOW.isoformat()),
+            await insert_tip(
+                connection, guild_id=GUILD, draft=TipDraft("Ghost", "B", None), actor_id=MOD, now=NOW
             )
-            seen = await catalog.tips_for(GUILD)  # the same connection sees the open transaction
-            assert any(card.title == "Ghost" for card in seen.cards)
+            await catalog.tips_for(GUILD)  # read while the change is open (it sees committed rows only)
             raise RuntimeError("abandon")
 
     assert all(card.title != "Ghost" for card in (await catalog.tips_for(GUILD)).cards)
@@ -205,8 +199,7 @@ async def test_tips_changed_elsewhere_refreshes_every_servers_cache(database: Da
     catalog, repository = catalog_over(database)
     await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
     assert (await catalog.tips_for(GUILD)).get("server-tip-1") is not None
-    async with database.transaction() as connection:  # e.g. /privacy delete with its own SQL
-        await connection.execute("UPDATE server_tips SET title = 'Renamed'")
+    await database.sql("UPDATE server_tips SET title = 'Renamed'")  # e.g. /privacy delete with its own SQL
 
     repository.changed()
 
@@ -229,21 +222,19 @@ async def test_a_removed_tips_number_is_never_given_out_again(database: Database
 
 
 async def test_a_database_from_before_the_counter_goes_on_from_its_highest_tip(tmp_path: Path) -> None:
-    from bot.db.database import load_migrations
-
-    database = await Database.open(tmp_path / "old.sqlite3")
+    path = tmp_path / "old.sqlite3"
+    build_legacy_database(path, upto=9)
+    with sqlite3.connect(path) as connection:
+        for number in (1, 7):
+            connection.execute(
+                "INSERT INTO server_tips (id, guild_id, title, body, created_at, updated_at) "
+                "VALUES (?, ?, 'Old', 'Old tip.', ?, ?)",
+                (number, GUILD, "2026-01-01T00:00:00.000000+00:00", "2026-01-01T00:00:00.000000+00:00"),
+            )
+    database = await Database.open(path)
     try:
-        older = [migration for migration in load_migrations() if migration.version < 10]
-        await database.migrate(older)
-        repository = ServerTipsRepository(database)
-        async with database.transaction() as connection:
-            for number in (1, 7):
-                await connection.execute(
-                    "INSERT INTO server_tips (id, guild_id, title, body, created_at, updated_at) "
-                    "VALUES (?, ?, 'Old', 'Old tip.', ?, ?)",
-                    (number, GUILD, "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00"),
-                )
         await database.migrate()
+        repository = ServerTipsRepository(database)
         await repository.remove(GUILD, 7, actor_id=MOD, now=NOW)
 
         added = await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
