@@ -71,10 +71,12 @@ class TipScheduleRepository:
 
     async def next_posts(self) -> list[tuple[int, datetime]]:
         """Every running schedule's server and next post (a process picks its own servers' from it)."""
-        rows = await self._db.connection.execute_fetchall(
-            "SELECT guild_id, next_post_at FROM tip_schedules WHERE next_post_at IS NOT NULL"
+        rows = await self._db.fetch_all(
+            select(tip_schedules.c.guild_id, tip_schedules.c.next_post_at).where(
+                tip_schedules.c.next_post_at.is_not(None)
+            )
         )
-        return [(row["guild_id"], from_storage(row["next_post_at"])) for row in rows]
+        return [(row["guild_id"], row["next_post_at"]) for row in rows]
 
     async def due(self, now: datetime) -> list[TipSchedule]:
         rows = await self._db.fetch_all(

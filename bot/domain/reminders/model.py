@@ -280,6 +280,7 @@ def rule_from_json(text: str) -> Rule:
 
 
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _base36(number: int) -> str:
@@ -297,7 +298,9 @@ def delivery_nonce(reminder_id: int, scheduled_for: datetime) -> str:
     "p" + base-36 reminder id + "." + base-36 milliseconds since the epoch: 17 characters for the
     millionth reminder, and at most 25 for any id below 36**13.
     """
-    millis = int(scheduled_for.timestamp() * 1000)
+    # Whole milliseconds in integers: `timestamp() * 1000` in floats can round two instants a
+    # millisecond apart to the same number.
+    millis = (as_utc(scheduled_for) - _EPOCH) // timedelta(milliseconds=1)
     return f"p{_base36(reminder_id)}.{_base36(millis)}"[:25]
 
 
