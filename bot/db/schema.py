@@ -114,6 +114,8 @@ reminder_deliveries = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("late", Flag, nullable=False),
     Column("sent_at", UTCDateTime),
+    Column("claimed_by", Text),
+    Column("lease_until", UTCDateTime),
 )
 
 pump_users = Table(
@@ -205,6 +207,15 @@ tip_rotation = Table(
     Column("guild_id", Snowflake, primary_key=True, autoincrement=False),
     Column("card_id", Text, primary_key=True),
     Column("posted_at", UTCDateTime, nullable=False),
+)
+
+bot_processes = Table(
+    "bot_processes",
+    metadata,
+    Column("process_id", Text, primary_key=True),
+    Column("shard_ids", Text, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
 )
 
 departed_guilds = Table(
