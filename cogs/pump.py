@@ -49,6 +49,7 @@ from bot.ui.reminder_views import MoveRemindersView, ReminderListView, apply_act
 from bot.ui.replies import reply
 
 Deliver = Literal["dm", "channel"]
+Value = app_commands.Range[str, 1, MAX_INPUT_LENGTH]  # what a member types for a reminder option
 ALL = "all"
 REMINDER_ID_LENGTH = 20  # "#" and a snowflake
 
@@ -141,16 +142,16 @@ class Pump(commands.GroupCog, name="Pump", group_name="pump", group_description=
     async def every(
         self,
         interaction: discord.Interaction[LatchBot],
-        interval: app_commands.Range[str, 1, MAX_INPUT_LENGTH],
-        starting: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
-        quiet_hours: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        interval: Value,
+        starting: Value | None = None,
+        quiet_hours: Value | None = None,
         timezone: TimeZone | None = None,
         deliver: Deliver = "dm",
         since_last: bool = False,
-        until: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        until: Value | None = None,
         count: int | None = None,
-        night: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
-        night_interval: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        night: Value | None = None,
+        night_interval: Value | None = None,
     ) -> None:
         step = parse_interval(interval)
         anchor = parse_time_of_day(starting) if starting is not None else None
@@ -189,10 +190,10 @@ class Pump(commands.GroupCog, name="Pump", group_name="pump", group_description=
     async def at(
         self,
         interaction: discord.Interaction[LatchBot],
-        times: app_commands.Range[str, 1, MAX_INPUT_LENGTH],
+        times: Value,
         timezone: TimeZone | None = None,
         deliver: Deliver = "dm",
-        until: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        until: Value | None = None,
         count: int | None = None,
     ) -> None:
         listed = parse_times(times)
@@ -203,9 +204,7 @@ class Pump(commands.GroupCog, name="Pump", group_name="pump", group_description=
 
     @app_commands.command(name="once", description="One reminder after a while, e.g. in 45m")
     @app_commands.describe(after="1m to 7d, e.g. 45m, 2h30m or 1d")
-    async def once(
-        self, interaction: discord.Interaction[LatchBot], after: app_commands.Range[str, 1, MAX_INPUT_LENGTH]
-    ) -> None:
+    async def once(self, interaction: discord.Interaction[LatchBot], after: Value) -> None:
         delay = parse_after(after)
         zone = await self._zone_for(interaction, None)
         rule = OnceRule(self.bot.clock.now() + delay)
@@ -309,14 +308,14 @@ class Pump(commands.GroupCog, name="Pump", group_name="pump", group_description=
         self,
         interaction: discord.Interaction[LatchBot],
         reminder: app_commands.Range[str, 1, REMINDER_ID_LENGTH],
-        interval: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
-        times: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
-        starting: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
-        quiet_hours: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
-        night: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
-        night_interval: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
-        until: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
-        count: app_commands.Range[str, 1, MAX_INPUT_LENGTH] | None = None,
+        interval: Value | None = None,
+        times: Value | None = None,
+        starting: Value | None = None,
+        quiet_hours: Value | None = None,
+        night: Value | None = None,
+        night_interval: Value | None = None,
+        until: Value | None = None,
+        count: Value | None = None,
         timezone: TimeZone | None = None,
         deliver: Deliver | None = None,
     ) -> None:
