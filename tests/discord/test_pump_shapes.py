@@ -187,6 +187,23 @@ async def test_edit_changes_the_schedule_keeps_the_id_and_shows_the_next_three(s
     assert "quiet" not in text(cleared).split("\n")[0]
 
 
+async def test_an_edited_reminder_keeps_its_new_schedule_across_a_restart(
+    server: Server, bot_factory: object
+) -> None:
+    await server.member.slash(server.channel, "pump every", interval="3h", timezone="UTC")
+    [reminder] = await mine(server)
+    await server.member.slash(
+        server.channel, "pump edit", reminder=str(reminder.id), interval="90m", count="2"
+    )
+    await server.env.restart_bot(bot_factory())  # type: ignore[operator]
+
+    await server.env.advance_time(6 * HOUR)
+
+    delivered = reminders_in(dms(server.member))
+    assert hours_of(delivered) == [1.5, 3]
+    assert LAST_ONE in field_texts(delivered[-1])
+
+
 async def test_edit_adds_an_end(server: Server) -> None:
     await server.member.slash(server.channel, "pump at", times="06:00", timezone="UTC")
     [reminder] = await mine(server)
