@@ -12,6 +12,7 @@ import logging
 import pkgutil
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -264,6 +265,10 @@ class LatchBot(commands.AutoShardedBot):
             already_sent=is_reminder_message,
             render_skipped=skipped_reminder_message,
             render_copy=lambda delivery: caregiver_message(delivery, library.tips),
+            # A process that does not run every shard shares the database (and the token) with others.
+            peers=not self.shard_plan.runs_all,
+            shard_ids=",".join(map(str, self.shard_plan.ids or ())),
+            lease=timedelta(seconds=self.settings.reminder_lease_seconds),
         )
         self._services = services = Services.build(
             database, library, self.clock, reminder_wakeups=self.reminder_dispatcher
@@ -335,6 +340,11 @@ class LatchBot(commands.AutoShardedBot):
             self.tip_post_dispatcher.stop()
         self.scheduler.shutdown()
         await super().close()
+        if self.reminder_dispatcher is not None and self._db is not None:
+            try:
+                await self.reminder_dispatcher.leave()
+            except Exception:
+                log.warning("could not remove this process from the process table", exc_info=True)
         if self._db is not None:
             await self._db.close()
             self._db = None

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # "0-3" or "0,1". Both unset: one process with the count Discord recommends.
     shard_count: int | None = Field(default=None, ge=1, le=MAX_SHARDS)
     shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
+    # How long a reminder claimed by a process stays its own (renewed while it lives): after a crash,
+    # another process sends the claim once this has passed. See bot.reminders.dispatcher.LEASE.
+    reminder_lease_seconds: float = Field(default=120.0, ge=5.0, le=3600.0)
 
     @field_validator("discord_token", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ series stay few and say nothing about who did what.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -40,6 +40,16 @@ REMINDER_LATENESS = Histogram(
     "latch_reminder_lateness_seconds",
     "How long after its scheduled time a reminder was sent.",
     buckets=(0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 15.0, 60.0, 300.0, 1800.0),
+    registry=REGISTRY,
+)
+REMINDERS_RECOVERED = Counter(
+    "latch_reminders_recovered",
+    "Reminder claims taken over after their process stopped (its lease ended), to be sent again.",
+    registry=REGISTRY,
+)
+PROCESSES_LIVE = Gauge(
+    "latch_processes_live",
+    "Bot processes sharing the database and the token's send budget, as this process last counted.",
     registry=REGISTRY,
 )
 SCHEDULED_POSTS = Counter(

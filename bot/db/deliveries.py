@@ -2,8 +2,15 @@
 
 `claim_due` moves every due reminder to its next occurrence and writes a delivery row in state 'sending'
 in one transaction; the dispatcher then sends (outside any transaction) and records the outcome with
-`mark_sent` / `mark_failed`. A crash between the two leaves 'sending' rows that `recover_sending`
-hands back on the next start.
+`mark_sent` / `mark_failed`.
+
+Several processes may share the database. A claim names its process (``claimed_by``) and carries a
+lease (``lease_until``) that the process renews while it sends (`renew_leases`). A crash between claim
+and send leaves 'sending' rows; `recover_sending` hands them to any process, but only once their lease
+has ended, so a live peer's send in flight is never taken over. On PostgreSQL the due rows are read
+``FOR UPDATE SKIP LOCKED``: two claimers never wait on, or take, the same reminder. SQLite has one
+writer at a time (BEGIN IMMEDIATE), so the clause is left out there. The primary key (reminder,
+occurrence) makes a second delivery record of one occurrence impossible either way.
 """
 
 from __future__ import annotations
@@ -32,6 +39,11 @@ def _due_select() -> Select[Any]:
         pump_users.c.last_done_at.label("owner_last_done"),
         pump_users.c.dm_channel_id.label("owner_dm"),
     ).select_from(_OWNER)
+
+
+def _lease_ended(now: datetime) -> Any:
+    """A claim nobody holds any more: its lease ended, or it was made before claims had leases."""
+    return reminder_deliveries.c.lease_until.is_(None) | (reminder_deliveries.c.lease_until <= now)
 
 
 def _this_delivery(reminder_id: int, scheduled_for: datetime) -> Any:
@@ -67,15 +79,19 @@ class DeliveryRepository:
         grace: timedelta,
         late_after: timedelta,
         next_occurrence: NextOccurrence,
+        claimed_by: str | None = None,
+        lease_until: datetime | None = None,
     ) -> tuple[list[Delivery], int]:
         """Claim up to ``limit`` due occurrences in one transaction: (deliveries to send, skipped).
 
         Each due reminder moves to its next occurrence after ``now`` (never a burst). An occurrence
-        missed by less than ``grace`` is claimed ('sending', marked late beyond ``late_after``); an
-        older one is recorded as skipped.
+        missed by less than ``grace`` is claimed ('sending' by ``claimed_by`` until ``lease_until``,
+        marked late beyond ``late_after``); an older one is recorded as skipped. Reminders another
+        transaction is claiming right now are passed over, not waited for (PostgreSQL).
         """
         claimed: list[Delivery] = []
         skipped = 0
+        lease = {"claimed_by": claimed_by, "lease_until": lease_until}
         async with self._db.transaction() as connection:
             regular = (
                 (
@@ -84,6 +100,7 @@ class DeliveryRepository:
                         .where(reminders.c.status == "active", reminders.c.next_fire_at <= now)
                         .order_by(reminders.c.next_fire_at)
                         .limit(limit)
+                        .with_for_update(skip_locked=True, of=reminders)
                     )
                 )
                 .mappings()
@@ -111,7 +128,15 @@ class DeliveryRepository:
                     )
                 )
                 delivery = await self._claim_one(
-                    connection, row, fired, scheduled, upcoming, now, grace=grace, late_after=late_after
+                    connection,
+                    row,
+                    fired,
+                    scheduled,
+                    upcoming,
+                    now,
+                    grace=grace,
+                    late_after=late_after,
+                    lease=lease,
                 )
                 if delivery is None:
                     skipped += 1
@@ -130,6 +155,7 @@ class DeliveryRepository:
                             )
                             .order_by(reminders.c.snoozed_until)
                             .limit(room)
+                            .with_for_update(skip_locked=True, of=reminders)
                         )
                     )
                     .mappings()
@@ -158,6 +184,7 @@ class DeliveryRepository:
                         now,
                         grace=grace,
                         late_after=late_after,
+                        lease=lease,
                     )
                     if delivery is None:
                         skipped += 1
@@ -176,6 +203,7 @@ class DeliveryRepository:
         *,
         grace: timedelta,
         late_after: timedelta,
+        lease: dict[str, Any],
     ) -> Delivery | None:
         lateness = now - scheduled
         record = upsert(connection, reminder_deliveries)
@@ -189,7 +217,7 @@ class DeliveryRepository:
         late = lateness > late_after
         result = await connection.execute(
             record.values(
-                reminder_id=reminder.id, scheduled_for=scheduled, state="sending", late=late
+                reminder_id=reminder.id, scheduled_for=scheduled, state="sending", late=late, **lease
             ).on_conflict_do_nothing()
         )
         if result.rowcount == 0:
@@ -208,18 +236,25 @@ class DeliveryRepository:
         )
 
     async def recover_sending(
-        self, now: datetime, *, grace: timedelta, late_after: timedelta
+        self,
+        now: datetime,
+        *,
+        grace: timedelta,
+        late_after: timedelta,
+        claimed_by: str | None = None,
+        lease_until: datetime | None = None,
+        every_claim: bool = False,
     ) -> tuple[list[Delivery], int]:
-        """After a crash: claims still 'sending' → (recent ones to re-send with their nonce, stale
-        ones marked skipped)."""
+        """Claims left 'sending' by a process that is gone → (recent ones to re-send with their nonce,
+        now claimed by ``claimed_by`` until ``lease_until``; stale ones marked skipped).
+
+        Only claims whose lease has ended are taken, so a live process's sends in flight are left to
+        it. ``every_claim``: take them all, leases or not (a process that knows it is the only one, at
+        its start: whatever is 'sending' was left by its own previous run).
+        """
         sending = reminder_deliveries.c.state == "sending"
+        unheld = sending if every_claim else sending & _lease_ended(now)
         async with self._db.transaction() as connection:
-            result = await connection.execute(
-                update(reminder_deliveries)
-                .where(sending, reminder_deliveries.c.scheduled_for < now - grace)
-                .values(state="skipped")
-            )
-            stale = result.rowcount
             rows = (
                 (
                     await connection.execute(
@@ -233,24 +268,30 @@ class DeliveryRepository:
                                 reminders, reminders.c.id == reminder_deliveries.c.reminder_id
                             ).outerjoin(pump_users, pump_users.c.user_id == reminders.c.user_id)
                         )
-                        .where(sending)
+                        .where(unheld)
                         .order_by(reminder_deliveries.c.scheduled_for)
+                        .with_for_update(skip_locked=True, of=reminder_deliveries)
                     )
                 )
                 .mappings()
                 .all()
             )
             resend: list[Delivery] = []
+            stale = 0
             for row in rows:
                 reminder = reminder_from_row(row)
                 scheduled: datetime = row["delivery_time"]
+                this = _this_delivery(reminder.id, scheduled)
+                if scheduled < now - grace:
+                    await connection.execute(update(reminder_deliveries).where(this).values(state="skipped"))
+                    stale += 1
+                    continue
                 late = now - scheduled > late_after
+                # The claim is this process's now: the row's new lease keeps every other process off it.
+                taken: dict[str, Any] = {"claimed_by": claimed_by, "lease_until": lease_until}
                 if late:
-                    await connection.execute(
-                        update(reminder_deliveries)
-                        .where(_this_delivery(reminder.id, scheduled))
-                        .values(late=True)
-                    )
+                    taken["late"] = True
+                await connection.execute(update(reminder_deliveries).where(this).values(**taken))
                 resend.append(
                     Delivery(
                         reminder_id=reminder.id,
@@ -266,6 +307,20 @@ class DeliveryRepository:
                     )
                 )
         return resend, stale
+
+    async def renew_leases(self, claimed_by: str, *, lease_until: datetime) -> int:
+        """Extend every claim ``claimed_by`` still holds to ``lease_until``: the process is alive and
+        sending them. Returns how many it holds."""
+        async with self._db.transaction() as connection:
+            result = await connection.execute(
+                update(reminder_deliveries)
+                .where(
+                    reminder_deliveries.c.state == "sending",
+                    reminder_deliveries.c.claimed_by == claimed_by,
+                )
+                .values(lease_until=lease_until)
+            )
+        return int(result.rowcount)
 
     async def mark_sent(
         self, delivery: Delivery, *, attempts: int, now: datetime, message: SentMessage | None = None

@@ -7,6 +7,14 @@ delays the others, and records each outcome. Every message carries a determinist
 discord.py sends with `enforce_nonce`, so when a crash leaves a claim in 'sending', the next start
 re-sends it and Discord keeps the first copy.
 
+Several processes (shards) may share the database. A claim then carries a lease: the process renews
+it while it sends (every quarter of `LEASE`), and any live process re-sends, with the same nonce, the
+claims whose lease ended (their process is gone), at start and at every short poll. A process that runs
+every shard is alone, so at start it takes over whatever its previous run left. Wake-ups reach every
+process (LISTEN/NOTIFY on PostgreSQL, the poll on both engines), and each process claims only what it
+can send soon, at its share of the one send budget (`bot.reminders.budget`), so a burst is spread
+over all of them.
+
 Failures: DMs closed (403, 50007) or the channel gone (404) pause the reminder and leave its owner a
 notice; 429 is retried by discord.py itself; a server or network error is retried with backoff, then
 the reminder simply waits for its next occurrence.
@@ -28,8 +36,10 @@ from bot.clock import Clock
 from bot.db.database import Database
 from bot.db.deliveries import DeliveryRepository
 from bot.db.pump_users import PumpUserRepository
+from bot.db.wakeups import WakeupChannel
 from bot.domain.reminders.model import Delivery, PauseReason, SentMessage
 from bot.inflight import WorkGate
+from bot.reminders.budget import HEARTBEAT_EVERY, SendBudget, new_process_id
 from bot.reminders.copies import CaregiverCopies
 from bot.reminders.pacing import SendPacer
 from bot.reminders.service import next_occurrence
@@ -49,6 +59,16 @@ RETRY_DELAYS: tuple[float, ...] = (1.0, 4.0, 16.0)  # seconds before each retry 
 CONCURRENCY = 50
 SENDS_PER_SECOND = 48.0  # under Discord's global 50 requests/s (interaction replies are exempt from it)
 CLAIM_BATCH = 500
+# A claim's lease. It outlives the longest send by far (a claim is sent within `CLAIM_AHEAD` of being
+# claimed; four attempts with 21 s of backoff), and the process renews it every quarter while it holds
+# claims, so only a process that stopped (or lost its database for three renewals) loses one. It is
+# also how long a crashed process's claims wait before a peer sends them.
+LEASE = timedelta(minutes=2)
+CLAIM_AHEAD_SECONDS = 5.0  # claim at most this many seconds of sends at this process's pace
+POLL_EVERY = timedelta(seconds=5)  # with peers: look for due reminders and ended leases this often
+POLL_JOB = "reminder-poll"
+RENEW_JOB = "reminder-lease-renewal"
+HEARTBEAT_JOB = "process-heartbeat"
 
 _CANNOT_DM = 50007
 
@@ -109,7 +129,13 @@ class ReminderDispatcher:
         concurrency: int = CONCURRENCY,
         batch_size: int = CLAIM_BATCH,
         sends_per_second: float = SENDS_PER_SECOND,
+        process_id: str | None = None,
+        lease: timedelta = LEASE,
+        peers: bool = False,
+        shard_ids: str = "",
+        poll_every: timedelta = POLL_EVERY,
     ) -> None:
+        """``peers``: other processes may share the database (this one does not run every shard)."""
         self.client = client
         self.clock = clock
         self.scheduler = scheduler
@@ -118,6 +144,24 @@ class ReminderDispatcher:
         self.already_sent = already_sent
         self.render_skipped = render_skipped
         self.pacer = SendPacer(sends_per_second)
+        self.process_id = process_id or new_process_id()
+        self.lease = lease
+        self.peers = peers
+        self.poll_every = poll_every
+        self.budget = SendBudget(
+            database,
+            pacer=self.pacer,
+            clock=clock,
+            process_id=self.process_id,
+            shard_ids=shard_ids,
+            total_per_second=sends_per_second,
+        )
+        self.wakeup_channel = WakeupChannel(database)
+        self.listening = asyncio.Event()  # the LISTEN for other processes' wake-ups is in place
+        self._listener: asyncio.Task[None] | None = None
+        self._publishing: set[asyncio.Task[None]] = set()
+        self._renewing = False
+        self._backlog = False
         self._dispatches: set[asyncio.Task[int]] = set()
         self.repository = DeliveryRepository(database)
         self.users = PumpUserRepository(database)
@@ -126,6 +170,7 @@ class ReminderDispatcher:
         self.last_tick: datetime | None = None
         self.ready = asyncio.Event()  # set once recovery is done and the first wake-up is armed
         self._slots = asyncio.Semaphore(concurrency)
+        self._slots_total = concurrency
         self._claiming = asyncio.Lock()
         self._sending: set[asyncio.Task[None]] = set()
         self._armed_at: datetime | None = None
@@ -146,14 +191,17 @@ class ReminderDispatcher:
     async def start(self) -> None:
         """Re-send what a crash left in flight (or skip it when stale), then arm the wake-ups."""
         self._stopped = False
-        now = self.clock.now()
-        resend, stale = await self.repository.recover_sending(now, grace=GRACE, late_after=LATE_AFTER)
-        if resend or stale:
-            log.info(
-                "recovered %d reminder deliveries in flight; %d were too old and skipped", len(resend), stale
-            )
-        for delivery in resend:
-            await self._recover(delivery)
+        if self.peers:
+            await self.budget.beat()  # this process's share of the send budget, before any send
+            self.scheduler.every(HEARTBEAT_JOB, HEARTBEAT_EVERY, self._beat)
+            if self.wakeup_channel.available:
+                self._listener = asyncio.create_task(
+                    self.wakeup_channel.listen(self._wake_locally, listening=self.listening),
+                    name="reminder wake-ups",
+                )
+            self.scheduler.every(POLL_JOB, self.poll_every, self.poll)
+        # Alone, whatever is 'sending' was left by this process's previous run: take it all now.
+        await self.recover(every_claim=not self.peers)
         await self.arm()
         self.ready.set()
         log.info("reminder dispatcher ready; next wake-up %s", self._armed_at or "on the next reminder")
@@ -161,8 +209,73 @@ class ReminderDispatcher:
     def stop(self) -> None:
         """Stop claiming; deliveries already being sent finish (the bot drains in-flight work)."""
         self._stopped = True
-        self.scheduler.remove(DISPATCH_JOB)
+        for job in (DISPATCH_JOB, POLL_JOB, HEARTBEAT_JOB, RENEW_JOB):
+            self.scheduler.remove(job)
+        self._renewing = False
         self._armed_at = None
+        if self._listener is not None:
+            self._listener.cancel()
+            self._listener = None
+
+    async def leave(self) -> None:
+        """After `stop`, on a clean shutdown: this process no longer takes a share of the budget."""
+        if self.peers:
+            await self.budget.leave()
+
+    async def recover(self, *, every_claim: bool = False) -> int:
+        """Take over the claims whose lease ended (their process stopped) and send them again; returns
+        how many were taken."""
+        now = self.clock.now()
+        resend, stale = await self.repository.recover_sending(
+            now,
+            grace=GRACE,
+            late_after=LATE_AFTER,
+            claimed_by=self.process_id,
+            lease_until=now + self.lease,
+            every_claim=every_claim,
+        )
+        if resend or stale:
+            log.info(
+                "recovered %d reminder deliveries in flight; %d were too old and skipped", len(resend), stale
+            )
+        metrics.REMINDERS_RECOVERED.inc(len(resend))
+        for delivery in resend:
+            await self._recover(delivery)
+        return len(resend)
+
+    async def poll(self) -> None:
+        """With peers: the short poll. Ended leases are taken over, and a reminder another process
+        created (whose wake-up did not reach this one) is found."""
+        if self._stopped or not self.work.accepting_work:
+            return
+        async with self.work.track():
+            try:
+                await self.recover()
+                if not self._backlog:
+                    await self.arm()
+            except Exception:
+                log.exception("reminder poll failed")
+
+    async def _beat(self) -> None:
+        try:
+            await self.budget.beat()
+        except Exception:
+            log.exception("process heartbeat failed")
+
+    async def _renew(self) -> None:
+        try:
+            await self.repository.renew_leases(self.process_id, lease_until=self.clock.now() + self.lease)
+        except Exception:
+            log.exception("renewing reminder leases failed")
+
+    @property
+    def claim_room(self) -> int:
+        """How many more claims this process takes now: a few seconds of sends at its pace."""
+        return self._claim_cap - len(self._sending)
+
+    @property
+    def _claim_cap(self) -> int:
+        return max(self._slots_total, int(self.pacer.per_second * CLAIM_AHEAD_SECONDS))
 
     def forget_user(self, user_id: int) -> None:
         """Drop what is held in memory about a member who erased their data (their DM channel id)."""
@@ -190,9 +303,25 @@ class ReminderDispatcher:
             self._schedule(earliest)
 
     def wake_at(self, when: datetime | None) -> None:
-        """A reminder now fires at ``when`` (created, resumed, snoozed): wake up then if that is earlier."""
+        """A reminder now fires at ``when`` (created, resumed, snoozed): wake up then if that is earlier,
+        and tell the other processes (the one that sends it may be another)."""
         if when is None or self._stopped:
             return
+        self._wake_locally(when)
+        if self.peers and self.wakeup_channel.available:
+            task = asyncio.create_task(self._publish(when), name="reminder wake-up notice")
+            self._publishing.add(task)
+            task.add_done_callback(self._publishing.discard)
+
+    async def _publish(self, when: datetime) -> None:
+        try:
+            await self.wakeup_channel.publish(when)
+        except Exception:  # the poll finds it anyway
+            log.warning("could not tell the other processes about a reminder wake-up", exc_info=True)
+
+    def _wake_locally(self, when: datetime) -> None:
+        if self._stopped or self._backlog:
+            return  # a backlog is being sent: the next claim comes as soon as there is room
         armed = self._armed_at
         if armed is None or when < armed:
             self._schedule(when)
@@ -232,23 +361,33 @@ class ReminderDispatcher:
         claimed_total = 0
         async with self._claiming:
             self.last_tick = self.clock.now()
+            self._backlog = False
             while True:
+                room = min(self.batch_size, self.claim_room)
+                if room <= 0:
+                    # This process has enough to send for now; it claims more as sends finish, and
+                    # meanwhile the other processes claim the rest.
+                    self._backlog = True
+                    break
                 now = self.clock.now()
                 claimed, skipped = await self.repository.claim_due(
                     now,
-                    limit=self.batch_size,
+                    limit=room,
                     grace=GRACE,
                     late_after=LATE_AFTER,
                     next_occurrence=next_occurrence,
+                    claimed_by=self.process_id,
+                    lease_until=now + self.lease,
                 )
                 if skipped:
                     log.info("skipped %d reminder occurrence(s) missed by %s or more", skipped, GRACE)
                 for delivery in claimed:
                     self._spawn(delivery)
                 claimed_total += len(claimed)
-                if len(claimed) + skipped < self.batch_size:
+                if len(claimed) + skipped < room:
                     break
-            await self.arm()
+            if not self._backlog:
+                await self.arm()
         return claimed_total
 
     # ------------------------------------------------------------------ sending
@@ -282,7 +421,20 @@ class ReminderDispatcher:
     def _spawn(self, delivery: Delivery) -> None:
         task = asyncio.create_task(self._deliver(delivery), name=f"reminder {delivery.nonce}")
         self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
+        task.add_done_callback(self._sent)
+        if not self._renewing and not self._stopped:
+            # While this process holds claims, it renews their leases.
+            self._renewing = True
+            self.scheduler.every(RENEW_JOB, self.lease / 4, self._renew)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        if not self._sending and self._renewing:
+            self._renewing = False
+            self.scheduler.remove(RENEW_JOB)
+        if self._backlog and not self._stopped and self.claim_room * 2 >= self._claim_cap:
+            self._backlog = False
+            self._schedule(self.clock.now())  # room for more of the reminders still due
 
     async def _deliver(self, delivery: Delivery) -> None:
         async with self.work.track(), self._slots:

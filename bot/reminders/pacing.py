@@ -32,6 +32,14 @@ class SendPacer:
         self._monotonic = monotonic
         self._sleep = sleep
 
+    def set_rate(self, per_second: float) -> None:
+        """A new rate (this process's share of the budget changed); the burst follows it."""
+        if per_second <= 0:
+            raise ValueError("per_second must be positive")
+        self.per_second = per_second
+        self.burst = max(int(per_second), 1)
+        self._tokens = min(self._tokens, float(self.burst))
+
     def _now(self) -> float:
         return self._monotonic() if self._monotonic is not None else asyncio.get_running_loop().time()
 

@@ -1,0 +1,77 @@
+"""One send budget for the bot token, shared by every process: each paces at its share of it.
+
+Discord's global limit (50 requests a second) is per bot token, whichever process sends. Each process
+beats in `bot_processes` every few seconds and paces its reminder sends at ``total / N``, N being the
+processes seen within the last `LIVE_WITHIN`. This costs one small write per process every few
+seconds and nothing per send (a shared token bucket row would cost a write per send on one hot row).
+A process that crashes keeps its share until it is no longer counted live, so the others stay under
+the limit meanwhile; a process that joins is counted by the others at their next beat.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+from datetime import timedelta
+
+from bot import metrics
+from bot.clock import Clock
+from bot.db.database import Database
+from bot.db.processes import ProcessRepository
+from bot.reminders.pacing import SendPacer
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = timedelta(seconds=5)
+LIVE_WITHIN = timedelta(seconds=30)  # a process not seen for this long no longer takes a share
+FORGET_AFTER = timedelta(hours=1)  # rows of processes gone this long are removed
+
+
+def new_process_id() -> str:
+    """This process's name in claims and heartbeats: host, pid and a random part (pids repeat across
+    restarts and containers)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class SendBudget:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        pacer: SendPacer,
+        clock: Clock,
+        process_id: str,
+        shard_ids: str,
+        total_per_second: float,
+    ) -> None:
+        self.pacer = pacer
+        self.clock = clock
+        self.process_id = process_id
+        self.shard_ids = shard_ids
+        self.total_per_second = total_per_second
+        self.processes = 1
+        self._repository = ProcessRepository(database)
+
+    async def beat(self) -> None:
+        """Say this process is alive, and take its share of the budget."""
+        live = await self._repository.beat(
+            self.process_id,
+            shard_ids=self.shard_ids,
+            now=self.clock.now(),
+            live_within=LIVE_WITHIN,
+            forget_after=FORGET_AFTER,
+        )
+        if live != self.processes:
+            log.info(
+                "%d bot process(es) share the send budget; pacing at %.1f/s",
+                live,
+                self.total_per_second / live,
+            )
+        self.processes = live
+        self.pacer.set_rate(self.total_per_second / live)
+        metrics.PROCESSES_LIVE.set(live)
+
+    async def leave(self) -> None:
+        await self._repository.leave(self.process_id)
