@@ -54,7 +54,7 @@ class Services:
         return cls(
             clock=clock,
             catalog=catalog,
-            search=SearchService(database),
+            search=SearchService(database, clock),
             resources=ResourceService(library, curation),
             curation=curation,
             suggestions=suggestions,

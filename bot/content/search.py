@@ -6,6 +6,8 @@ engine's query syntax from them. Nothing here stores or logs the query.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -127,6 +129,26 @@ def library_documents(library: ContentLibrary) -> Iterator[SearchDocument]:
         yield card_document(card)
     for resource in library.resources:
         yield resource_document(resource)
+
+
+def index_words(text: str) -> list[str]:
+    """The words the index sees in ``text``, as FTS5's unicode61 tokenizer splits and folds them: runs of
+    letters and digits, case-folded, accents removed ("Galáctorrhea · D-MER" → galactorrhea, d, mer).
+
+    PostgreSQL's parser would keep "www.llli.org" or "d-mer" as one token, and its 'simple' dictionaries
+    keep accents; the PostgreSQL index is built from these words instead, so both engines split alike.
+    """
+    return _WORD.findall(fold(unicodedata.normalize("NFKC", text)))
+
+
+def library_fingerprint(documents: Iterable[SearchDocument]) -> str:
+    """A hash of the library's search documents: equal exactly when the rows to index are equal."""
+    digest = hashlib.sha256()
+    for document in sorted(documents, key=lambda document: (document.kind, document.ref)):
+        row = [document.kind, document.ref, document.title, document.aliases, document.summary, document.body]
+        digest.update(json.dumps(row, ensure_ascii=False).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
 
 
 # ------------------------------------------------------------------------------------------ did you mean

@@ -1,13 +1,15 @@
 """The tables, as SQLAlchemy Core sees them: what the repositories query.
 
 The migrations in ``bot/db/migrations`` create and change them (with their checks and indexes); this
-module is the shape of the newest revision. ``search_index`` is an FTS5 table on SQLite and a plain
-table on PostgreSQL; the repository in ``bot.db.search_index`` hides the difference.
+module is the shape of the newest revision. ``search_index`` is an FTS5 table on SQLite and a table
+with a weighted tsvector (``document``, PostgreSQL only) on PostgreSQL; the repository in
+``bot.db.search_index`` hides the difference.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from bot.db.types import Flag, RowId, Snowflake, UTCDateTime
 
@@ -31,6 +33,7 @@ search_index = Table(
     Column("kind", Text),
     Column("ref", Text),
     Column("guild_id", Snowflake),
+    Column("document", TSVECTOR, nullable=False),  # PostgreSQL only: FTS5 indexes the columns itself
 )
 
 guild_settings = Table(
@@ -215,6 +218,14 @@ bot_processes = Table(
     Column("process_id", Text, primary_key=True),
     Column("shard_ids", Text, nullable=False),
     Column("started_at", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+)
+
+shard_presence = Table(
+    "shard_presence",
+    metadata,
+    Column("shard_count", Integer, primary_key=True, autoincrement=False),
+    Column("shard_id", Integer, primary_key=True, autoincrement=False),
     Column("last_seen", UTCDateTime, nullable=False),
 )
 

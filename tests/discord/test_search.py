@@ -12,7 +12,7 @@ import discord
 import pytest
 import simcord
 
-from bot.app import LatchBot
+from bot.app import LatchBot, create_bot
 from bot.config import Settings
 from bot.content.loader import ContentLibrary, load_library
 from bot.content.models import Card, Resource
@@ -242,6 +242,42 @@ async def test_results_menu_still_works_after_a_restart(
     embed = answer(opened).embeds[0]
     assert embed.title is not None and "D-MER" in embed.title
     assert CRISIS_FIELD in {field.name for field in embed.fields}
+
+
+async def test_the_library_index_is_built_once_per_content(
+    server: Server,
+    simcord_env: simcord.Env,
+    simcord_bot: LatchBot,
+    bot_factory: Callable[[], LatchBot],
+    settings: Settings,
+) -> None:
+    def indexed_refs(bot: LatchBot) -> Any:
+        return bot.db.sql("SELECT ref FROM search_index WHERE guild_id IS NULL AND kind = 'fact'")
+
+    # Take one card out of the index behind the bot's back: only a rebuild would put it back.
+    await simcord_bot.db.sql("DELETE FROM search_index WHERE guild_id IS NULL AND ref = 'd-mer'")
+
+    restarted = bot_factory()
+    await simcord_env.restart_bot(restarted)  # the same content: the index is kept as it is
+    assert {"ref": "d-mer"} not in await indexed_refs(restarted)
+    assert "Did you mean: **galactorrhea**" in text(await _search(server, "galactorea"))  # suggester built
+
+    library = _library(simcord_env)
+    renamed = [
+        card.model_copy(update={"title": "Dysphoric milk ejection reflex (D-MER) renamed"})
+        if card.id == "d-mer"
+        else card
+        for card in library.cards
+    ]
+    changed = ContentLibrary(renamed, library.resources, library.offered_regions)
+    bot = create_bot(settings, library=changed)
+    try:
+        await simcord_env.restart_bot(bot)  # changed content: rebuilt, every card back in
+        assert {"ref": "d-mer"} in await indexed_refs(bot)
+        assert "fact:d-mer" in _keys(answer(await _search(server, "renamed dysphoric")))
+    finally:
+        if bot.database is not None:
+            await bot.database.close()
 
 
 # ----------------------------------------------------------------------------------------- no result

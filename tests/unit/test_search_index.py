@@ -1,20 +1,20 @@
-"""The search index repository on a real SQLite file (FTS5): the table, rebuilds, scoping and ranking.
-
-Full-text search on PostgreSQL comes with its own revision; until then these cases are SQLite's.
-"""
+"""The search index repository on both engines (FTS5 on SQLite, a weighted tsvector on PostgreSQL):
+the table, rebuilds (once per content), scoping and ranking."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.content.search import SearchDocument, SearchKind, query_words
 from bot.db.database import Database
 from bot.db.search_index import SearchIndexRepository, index_server_document, unindex_server_document
 
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 GUILD = 111
 OTHER_GUILD = 222
 
@@ -25,12 +25,9 @@ def _doc(
     return SearchDocument(kind, ref, title, "", f"About {title}.", body, guild_id)
 
 
-@pytest_asyncio.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "search.sqlite3")
-    await database.migrate()
-    yield database
-    await database.close()
+@pytest.fixture
+def database(any_database: Database) -> Database:
+    return any_database
 
 
 @pytest.fixture
@@ -198,3 +195,77 @@ async def test_at_most_limit_results(index: SearchIndexRepository) -> None:
 
     assert len(await index.search(["letdown"], guild_id=None)) == 5
     assert len(await index.search(["letdown"], guild_id=None, limit=2)) == 2
+
+
+# ------------------------------------------------------------------------------- PostgreSQL's index
+
+
+@pytest.mark.parametrize("any_database", ["postgresql"], indirect=True)
+async def test_postgresql_rows_carry_a_weighted_tsvector_with_a_gin_index(
+    index: SearchIndexRepository, database: Database
+) -> None:
+    await index.rebuild_library(
+        [SearchDocument("fact", "d", "Galáctorrhea", "D-MER", "Pumping at work.", "See www.llli.org")]
+    )
+
+    rows = await database.sql("SELECT document::text AS document FROM search_index")
+    vector = str(rows[0]["document"])
+    # Split and folded as FTS5's unicode61 does; stemmed as its porter tokenizer does; weighted by column.
+    for lexeme in ("'galactorrhea':1A", "'d':2B", "'mer':3B", "'pump':4C", "'at':5C", "'llli':9"):
+        assert lexeme in vector
+    indexes = await database.sql(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+        "AND tablename = 'search_index' AND indexname = 'search_index_document'"
+    )
+    assert "USING gin (document)" in str(indexes[0]["indexdef"])
+
+
+@pytest.mark.parametrize("any_database", ["postgresql"], indirect=True)
+async def test_a_row_without_its_vector_is_refused(database: Database) -> None:
+    # Every row is written with its vector: one that is not would be silently unsearchable.
+    with pytest.raises(Exception, match="document"):
+        await database.sql("INSERT INTO search_index (title, kind, ref) VALUES ('x', 'fact', 'x')")
+
+
+# ---------------------------------------------------------------------------- built once per content
+
+
+async def test_unchanged_content_is_not_rebuilt_and_changed_content_is(index: SearchIndexRepository) -> None:
+    first = [_doc("a", "Letdown card"), _doc("b", "Warmth")]
+
+    built = await index.rebuild_library_if_changed(first, now=NOW)
+    again = await index.rebuild_library_if_changed(list(reversed(first)), now=NOW)
+    changed = await index.rebuild_library_if_changed(
+        [_doc("a", "Letdown card"), _doc("b", "Massage")], now=NOW
+    )
+
+    assert (built.skipped, built.written) == (False, 2)
+    assert (again.skipped, again.written) == (True, 0)
+    assert (changed.skipped, changed.written) == (False, 2)
+    assert await _refs(index, "massage") == ["b"]
+    assert await _refs(index, "warmth") == []
+
+
+async def test_a_plain_rebuild_records_its_fingerprint_too(index: SearchIndexRepository) -> None:
+    documents = [_doc("a", "Letdown card")]
+    await index.rebuild_library(documents)
+
+    assert (await index.rebuild_library_if_changed(documents, now=NOW)).skipped
+
+
+async def test_processes_starting_together_rebuild_once(database: Database) -> None:
+    # Two processes: two engines on the same database, each with its own pool (and, on SQLite, no
+    # shared in-process lock).
+    target = database.path if database.path is not None else database.url.sqlalchemy_url
+    others = [await Database.open(target) for _ in range(2)]
+    documents = [_doc(f"c{n}", f"Letdown card {n}") for n in range(200)]
+    try:
+        results = await asyncio.gather(
+            *(SearchIndexRepository(other).rebuild_library_if_changed(documents, now=NOW) for other in others)
+        )
+    finally:
+        for other in others:
+            await other.close()
+
+    assert sorted(result.skipped for result in results) == [False, True]
+    assert await SearchIndexRepository(database).count() == 200

@@ -1,4 +1,5 @@
-"""The pure side of /search: query checks, the FTS5 expression (safe for any text), "did you mean"."""
+"""The pure side of /search: query checks, the FTS5 expression and the PostgreSQL tsquery (safe for any
+text), "did you mean"."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,7 +27,15 @@ from bot.content.search import (
     result_key,
     validate_query,
 )
-from bot.db.search_index import SEARCH_SQL, match_expression, quote_term
+from bot.db.database import Database
+from bot.db.search_index import (
+    SEARCH_SQL,
+    SearchIndexRepository,
+    match_expression,
+    quote_term,
+    tsquery_lexeme,
+    tsquery_terms,
+)
 from bot.ui.messages import refusal_text
 from tests.db.legacy import LEGACY_SQL
 
@@ -222,6 +232,76 @@ def test_tokenizer_folds_diacritics_stems_and_matches_prefixes(fts: sqlite3.Conn
     assert "galactorrhea" in refs("galac")
     assert refs("pumped")  # stemmed to "pump"
     assert "samaritans" in refs("SAMARITANS")
+
+
+async def test_the_index_folds_diacritics_stems_and_matches_prefixes_on_both_engines(
+    any_database: Database, library: ContentLibrary
+) -> None:
+    index = SearchIndexRepository(any_database)
+    await index.rebuild_library(library_documents(library))
+
+    async def refs(raw: str) -> list[str]:
+        return [hit.ref for hit in await index.search(query_words(raw), guild_id=None)]
+
+    assert "galactorrhea" in await refs("galáctorrhea")
+    assert "galactorrhea" in await refs("galac")
+    assert await refs("pumped")  # stemmed to "pump"
+    assert "samaritans" in await refs("SAMARITANS")
+    assert await refs("leaking at night")  # "at" is a word like any other, as in FTS5
+    assert await refs('letdown" * ( :') == await refs("letdown")  # syntax is plain text
+
+
+# ---------------------------------------------------------------------------- PostgreSQL's tsquery
+
+
+def test_each_word_is_a_quoted_tsquery_lexeme_short_words_exact() -> None:
+    assert tsquery_terms(["Leaking", "at", "wórk"]) == ["'leaking':*", "'at'", "'work':*"]
+    assert tsquery_terms(["D", "MER"]) == ["'d'", "'mer':*"]
+    assert tsquery_terms([]) == []
+
+
+def test_tsquery_lexeme_doubles_quotes_and_backslashes() -> None:
+    assert tsquery_lexeme("it's", prefix=False) == "'it''s'"
+    assert tsquery_lexeme("a\\b", prefix=True) == "'a\\\\b':*"
+
+
+def _postgres_connection(database: Database) -> psycopg.Connection[tuple[object, ...]]:
+    url = database.url.sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    return psycopg.connect(url, autocommit=True)
+
+
+@pytest.mark.parametrize("any_database", ["postgresql"], indirect=True)
+async def test_no_query_text_can_make_postgresql_raise(any_database: Database) -> None:
+    # Every operand the repository can bind goes through to_tsquery on the server; any syntax error
+    # would raise. Hypothesis's examples are drawn here, outside the event loop's fixtures.
+    index = SearchIndexRepository(any_database)
+    await index.rebuild_library(
+        [SearchDocument("fact", "x", "Letdown", "", "About letdown.", "Pumping at work.")]
+    )
+    queries: list[str] = []
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(QUERIES)
+    def collect(raw: str) -> None:
+        queries.append(raw)
+
+    collect()
+    with _postgres_connection(any_database) as connection:
+        for raw in [*queries, "it's", "a\\b", "'", "\\", "!", "<->", ":*", "&|"]:
+            for term in tsquery_terms(query_words(raw)):
+                connection.execute("SELECT to_tsquery('latch_search', %s)", [term])  # raises on bad syntax
+    for raw in queries[:60]:
+        await index.search(query_words(raw), guild_id=1)
+
+
+@pytest.mark.parametrize("any_database", ["postgresql"], indirect=True)
+async def test_raw_tsquery_syntax_would_raise_without_quoting(any_database: Database) -> None:
+    # The guard above matters: the same text passed raw is a tsquery syntax error.
+    with _postgres_connection(any_database) as connection:
+        with pytest.raises(psycopg.errors.SyntaxError):
+            connection.execute("SELECT to_tsquery('latch_search', %s)", ["letdown' | ("])
+        for term in tsquery_terms(query_words("letdown' | (")):
+            connection.execute("SELECT to_tsquery('latch_search', %s)", [term])
 
 
 # ------------------------------------------------------------------------------------------ documents
