@@ -4,6 +4,8 @@ Discord's global limit (50 requests a second) is per bot token, whichever proces
 beats in `bot_processes` every few seconds and paces its reminder sends at ``total / N``, N being the
 processes seen within the last `LIVE_WITHIN`. This costs one small write per process every few
 seconds and nothing per send (a shared token bucket row would cost a write per send on one hot row).
+Shared, a process's bucket holds one send at most (no burst), so the sum stays under the limit in any
+one second, not only on average.
 A process that crashes keeps its share until it is no longer counted live, so the others stay under
 the limit meanwhile; a process that joins is counted by the others at their next beat.
 """
@@ -70,8 +72,13 @@ class SendBudget:
                 self.total_per_second / live,
             )
         self.processes = live
-        self.pacer.set_rate(self.total_per_second / live)
+        self.pacer.set_rate(self.share(live), burst=1)
         metrics.PROCESSES_LIVE.set(live)
+
+    def share(self, processes: int) -> float:
+        """One process's rate. In any one second a process sends at most its rate plus its burst of
+        one, so N processes stay within the budget at ``total / N - 1`` each."""
+        return max(self.total_per_second / processes - 1.0, 1.0)
 
     async def leave(self) -> None:
         await self._repository.leave(self.process_id)

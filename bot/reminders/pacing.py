@@ -32,13 +32,13 @@ class SendPacer:
         self._monotonic = monotonic
         self._sleep = sleep
 
-    def set_rate(self, per_second: float) -> None:
-        """A new rate (this process's share of the budget changed); the burst follows it."""
-        if per_second <= 0:
-            raise ValueError("per_second must be positive")
+    def set_rate(self, per_second: float, *, burst: int = 1) -> None:
+        """A new rate and burst (this process's share of a budget shared with others changed)."""
+        if per_second <= 0 or burst < 1:
+            raise ValueError("per_second and burst must be positive")
         self.per_second = per_second
-        self.burst = max(int(per_second), 1)
-        self._tokens = min(self._tokens, float(self.burst))
+        self.burst = burst
+        self._tokens = min(self._tokens, float(burst))
 
     def _now(self) -> float:
         return self._monotonic() if self._monotonic is not None else asyncio.get_running_loop().time()

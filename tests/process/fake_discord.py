@@ -11,6 +11,10 @@ at it with `fake.env()` (a subprocess) or `bot.endpoints.apply_endpoints(fake.ap
 interaction as Discord does for an app installed to a member's account (only the user key in
 `authorizing_integration_owners`, `context` 0/1/2, the narrowed `app_permissions`), also from a server
 the bot is not in (`add_foreign_guild`) or a group DM (`add_group_dm`), whose channels answer the bot 403.
+Shards: each gateway connection that IDENTIFYs with `shard: [id, count]` gets its own session and a READY
+listing only the servers Discord deals to that shard (`(guild_id >> 22) % count`), each followed by its
+GUILD_CREATE; `add_guild(shard=(id, count))` makes a server that lands on a given shard. Several bot
+processes can connect at once (one or more shards each); the global rate limit counts all of them.
 
 Fidelity notes, matched against discord.py 2.7.1: JSON responses carry exactly
 `Content-Type: application/json` (discord.py otherwise treats the body as text), every API response
@@ -129,6 +133,7 @@ class GatewayConnection:
     query: dict[str, str]
     received: list[Json] = field(default_factory=list)
     session_id: str | None = None
+    shard: tuple[int, int] | None = None  # (id, count) from IDENTIFY, when sharded
     close_code: int | None = None
     closed: bool = False
 
@@ -297,6 +302,9 @@ class FakeDiscord:
         self.bot_user = self.add_user(self.bot_user_id, "latch-fake-bot", bot=True)
         self.user = self.add_user(self.user_id, "tester")
         self.channels: dict[int, Json] = {self.channel_id: self._text_channel(self.channel_id, "general")}
+        self.guild_names: dict[int, str] = {self.guild_id: "Latch Test Guild"}  # servers the bot is in
+        self.recommended_shards = 1  # what GET /gateway/bot answers
+        self.ready_shards: Counter[int] = Counter()  # READYs sent per shard id (0 when not sharded)
         self.foreign_guilds: set[int] = set()  # servers the bot is not in (see add_foreign_guild)
         self.messages: dict[int, list[Json]] = {}
         self.dm_blocked: set[int] = set()  # users whose DMs answer 403 50007
@@ -409,6 +417,29 @@ class FakeDiscord:
         self.foreign_guilds.add(guild_id)
         self.channels[channel_id] = self._text_channel(channel_id, channel_name, guild_id=guild_id)
         return guild_id, channel_id
+
+    def add_guild(
+        self, name: str = "Another Server", *, shard: tuple[int, int] | None = None
+    ) -> tuple[int, int]:
+        """Another server the bot is in, with one text channel: (guild id, channel id). With ``shard``
+        (id, count), its id is one Discord deals to that shard."""
+        guild_id = snowflake()
+        if shard is not None:
+            wanted, count = shard
+            moment = guild_id >> 22
+            moment += (wanted - moment) % count
+            guild_id = (moment << 22) | (guild_id & 0x3FFFFF)
+        channel_id = snowflake()
+        self.guild_names[guild_id] = name
+        self.channels[channel_id] = self._text_channel(channel_id, "general", guild_id=guild_id)
+        return guild_id, channel_id
+
+    def guilds_of_shard(self, shard: tuple[int, int] | None) -> list[int]:
+        """The servers a connection identified as ``shard`` receives (all of them when not sharded)."""
+        if shard is None:
+            return list(self.guild_names)
+        shard_id, count = shard
+        return [guild_id for guild_id in self.guild_names if (guild_id >> 22) % count == shard_id]
 
     def add_group_dm(self, *user_ids: int) -> int:
         """A group DM between users (not the bot); its id. Reached only through a user install."""
@@ -762,19 +793,21 @@ class FakeDiscord:
             self.channels[channel_id] |= {"last_message_id": None, "flags": 0}
         return self.channels[self._dms[user_id]]
 
-    def guild_payload(self) -> Json:
+    def guild_payload(self, guild_id: int | None = None) -> Json:
+        guild_id = guild_id or self.guild_id
         everyone: Json = {
-            "id": str(self.guild_id),
+            "id": str(guild_id),
             "name": "@everyone",
             "permissions": str(EVERYONE_PERMISSIONS),
         }
         everyone |= {"position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False}
         return {
-            "id": str(self.guild_id), "name": "Latch Test Guild", "owner_id": str(self.user_id),
+            "id": str(guild_id), "name": self.guild_names.get(guild_id, "Latch Test Guild"),
+            "owner_id": str(self.user_id),
             "icon": None, "description": None, "features": [], "preferred_locale": "en-US",
             "roles": [everyone], "emojis": [], "stickers": [], "unavailable": False, "large": False,
             "member_count": len(self.members), "members": list(self.members.values()),
-            "channels": [c for c in self.channels.values() if c.get("guild_id") == str(self.guild_id)],
+            "channels": [c for c in self.channels.values() if c.get("guild_id") == str(guild_id)],
             "threads": [], "presences": [], "voice_states": [], "stage_instances": [],
             "guild_scheduled_events": [], "soundboard_sounds": [], "joined_at": _now_iso(),
             "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
@@ -838,7 +871,8 @@ class FakeDiscord:
 
     async def _gateway_bot(self, request: web.Request) -> web.Response:
         limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
-        return _json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        shards = self.recommended_shards
+        return _json_response({"url": self.gateway_url, "shards": shards, "session_start_limit": limit})
 
     async def _application(self, request: web.Request) -> web.Response:
         application: Json = {
@@ -1096,17 +1130,23 @@ class FakeDiscord:
         session = _Session(secrets.token_hex(16))
         self._sessions[session.id], self._current, self.last_identify = session, session, data
         session.link, link.session, link.record.session_id = link, session, session.id
+        raw_shard = data.get("shard")
+        shard = (int(raw_shard[0]), int(raw_shard[1])) if isinstance(raw_shard, list) else None
+        link.record.shard = shard
+        guilds = self.guilds_of_shard(shard)
         ready = {
             "v": 10, "user": self.bot_user | {"verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}], "session_id": session.id,
+            "guilds": [{"id": str(g), "unavailable": True} for g in guilds], "session_id": session.id,
             "resume_gateway_url": self.resume_gateway_url or self.gateway_url, "private_channels": [],
             "application": {"id": str(self.application_id), "flags": 0}, "_trace": ["fake-discord"],
         }  # fmt: skip
         if "shard" in data:
             ready["shard"] = data["shard"]
         await self._dispatch(session, "READY", ready)
-        await self._dispatch(session, "GUILD_CREATE", self.guild_payload())
+        for guild_id in guilds:
+            await self._dispatch(session, "GUILD_CREATE", self.guild_payload(guild_id))
         self.ready_count += 1
+        self.ready_shards[shard[0] if shard is not None else 0] += 1
         self._bump()
 
     async def _resume(self, link: _Link, data: Json) -> None:
