@@ -1,13 +1,15 @@
 """One send budget for the bot token, shared by every process: each paces at its share of it.
 
 Discord's global limit (50 requests a second) is per bot token, whichever process sends. Each process
-beats in `bot_processes` every few seconds and paces its reminder sends at ``total / N``, N being the
-processes seen within the last `LIVE_WITHIN`. This costs one small write per process every few
-seconds and nothing per send (a shared token bucket row would cost a write per send on one hot row).
-Shared, a process's bucket holds one send at most (no burst), so the sum stays under the limit in any
-one second, not only on average.
-A process that crashes keeps its share until it is no longer counted live, so the others stay under
-the limit meanwhile; a process that joins is counted by the others at their next beat.
+beats in `bot_processes` every few seconds and paces its reminder sends at about ``total / N``, N being
+the processes seen within the last `LIVE_WITHIN`. This costs one small write per process every few
+seconds and nothing per send (a shared token bucket row would cost a write per send on one hot row,
+and a database round trip before each send). Shared, a process's bucket holds one send at most (no
+burst), and its rate is capped so that N buckets stay under the limit in every second, not only on
+average (`SendBudget.share`). A process that crashes keeps its share until it is no longer counted
+live, so the others stay under the limit meanwhile; a process that joins is counted by the others at
+their next beat (for up to `HEARTBEAT_EVERY` the sum can then exceed the budget by the newcomer's share;
+discord.py waits out any 429 that causes).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_EVERY = timedelta(seconds=5)
 LIVE_WITHIN = timedelta(seconds=30)  # a process not seen for this long no longer takes a share
 FORGET_AFTER = timedelta(hours=1)  # rows of processes gone this long are removed
+DISCORD_GLOBAL_LIMIT = 50  # requests a second per bot token
 
 
 def new_process_id() -> str:
@@ -76,9 +79,11 @@ class SendBudget:
         metrics.PROCESSES_LIVE.set(live)
 
     def share(self, processes: int) -> float:
-        """One process's rate. In any one second a process sends at most its rate plus its burst of
-        one, so N processes stay within the budget at ``total / N - 1`` each."""
-        return max(self.total_per_second / processes - 1.0, 1.0)
+        """One process's rate: its part of the budget, and no more than keeps the sum under Discord's
+        limit in every second. A bucket of one sends at most its rate plus one in any second, so N
+        processes send at most N * (rate + 1) <= `DISCORD_GLOBAL_LIMIT`."""
+        even = self.total_per_second / processes
+        return max(min(even, (DISCORD_GLOBAL_LIMIT - processes) / processes), 1.0)
 
     async def leave(self) -> None:
         await self._repository.leave(self.process_id)

@@ -16,7 +16,9 @@ from bot.db.reminders import ReminderRepository
 from bot.db.schema import reminder_deliveries, reminders
 from bot.db.wakeups import WakeupChannel
 from bot.domain.reminders.model import Delivery, EveryRule, NewReminder, delivery_nonce
-from bot.reminders.dispatcher import GRACE, LATE_AFTER, LEASE
+from bot.reminders.budget import DISCORD_GLOBAL_LIMIT, SendBudget
+from bot.reminders.dispatcher import GRACE, LATE_AFTER, LEASE, SENDS_PER_SECOND
+from bot.reminders.pacing import SendPacer
 from bot.reminders.service import next_occurrence
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -214,3 +216,44 @@ async def test_a_wake_up_published_by_one_process_reaches_another(any_database: 
         assert await asyncio.wait_for(heard.get(), timeout=10) == NOW + timedelta(minutes=5)
     finally:
         listener.cancel()
+
+
+class _At:
+    def __init__(self, now: datetime) -> None:
+        self.instant = now
+
+    def now(self) -> datetime:
+        return self.instant
+
+
+async def test_each_process_paces_at_its_share_and_together_they_stay_under_the_limit(
+    any_database: Database,
+) -> None:
+    clock = _At(NOW)
+    budgets = []
+    for index, process in enumerate((A, B, C)):
+        pacer = SendPacer(SENDS_PER_SECOND)
+        budget = SendBudget(
+            any_database,
+            pacer=pacer,
+            clock=clock,
+            process_id=process,
+            shard_ids=str(index),
+            total_per_second=SENDS_PER_SECOND,
+        )
+        await budget.beat()
+        budgets.append(budget)
+    for budget in budgets:
+        await budget.beat()
+
+    rates = [budget.pacer.per_second for budget in budgets]
+    assert [budget.processes for budget in budgets] == [3, 3, 3]
+    assert all(budget.pacer.burst == 1 for budget in budgets)
+    # In any one second a bucket of one sends at most its rate + 1: the three stay within 50.
+    assert sum(rate + 1 for rate in rates) <= DISCORD_GLOBAL_LIMIT
+    assert sum(rates) >= 0.9 * DISCORD_GLOBAL_LIMIT
+
+    await budgets[2].leave()  # a clean stop: the other two share it
+    clock.instant = NOW + timedelta(seconds=5)
+    await budgets[0].beat()
+    assert budgets[0].processes == 2 and budgets[0].pacer.per_second == SENDS_PER_SECOND / 2
