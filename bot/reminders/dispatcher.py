@@ -59,12 +59,14 @@ RETRY_DELAYS: tuple[float, ...] = (1.0, 4.0, 16.0)  # seconds before each retry 
 CONCURRENCY = 50
 SENDS_PER_SECOND = 48.0  # under Discord's global 50 requests/s (interaction replies are exempt from it)
 CLAIM_BATCH = 500
-# A claim's lease. It outlives the longest send by far (a claim is sent within `CLAIM_AHEAD` of being
+# A claim's lease. It outlives the longest send by far (a claim is sent within `CLAIM_AHEAD_SECONDS` of
 # claimed; four attempts with 21 s of backoff), and the process renews it every quarter while it holds
 # claims, so only a process that stopped (or lost its database for three renewals) loses one. It is
 # also how long a crashed process's claims wait before a peer sends them.
 LEASE = timedelta(minutes=2)
-CLAIM_AHEAD_SECONDS = 5.0  # claim at most this many seconds of sends at this process's pace
+# Claim at most this many seconds of sends at this process's pace: the rest stays for the other
+# processes, so a burst is shared out to the end (and a claim waits little before it is sent).
+CLAIM_AHEAD_SECONDS = 2.0
 POLL_EVERY = timedelta(seconds=5)  # with peers: look for due reminders and ended leases this often
 POLL_JOB = "reminder-poll"
 RENEW_JOB = "reminder-lease-renewal"
@@ -170,7 +172,6 @@ class ReminderDispatcher:
         self.last_tick: datetime | None = None
         self.ready = asyncio.Event()  # set once recovery is done and the first wake-up is armed
         self._slots = asyncio.Semaphore(concurrency)
-        self._slots_total = concurrency
         self._claiming = asyncio.Lock()
         self._sending: set[asyncio.Task[None]] = set()
         self._armed_at: datetime | None = None
@@ -275,7 +276,7 @@ class ReminderDispatcher:
 
     @property
     def _claim_cap(self) -> int:
-        return max(self._slots_total, int(self.pacer.per_second * CLAIM_AHEAD_SECONDS))
+        return max(int(self.pacer.per_second * CLAIM_AHEAD_SECONDS), 10)
 
     def forget_user(self, user_id: int) -> None:
         """Drop what is held in memory about a member who erased their data (their DM channel id)."""

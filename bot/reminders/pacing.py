@@ -25,20 +25,20 @@ class SendPacer:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
         self.per_second = per_second
-        self.burst = burst if burst is not None else max(int(per_second), 1)
+        self.burst: float = burst if burst is not None else max(int(per_second), 1)
         self._tokens = float(self.burst)
         self._updated: float | None = None
         self._lock = asyncio.Lock()
         self._monotonic = monotonic
         self._sleep = sleep
 
-    def set_rate(self, per_second: float, *, burst: int = 1) -> None:
+    def set_rate(self, per_second: float, *, burst: float = 1.0) -> None:
         """A new rate and burst (this process's share of a budget shared with others changed)."""
-        if per_second <= 0 or burst < 1:
+        if per_second <= 0 or burst < 1.0:
             raise ValueError("per_second and burst must be positive")
         self.per_second = per_second
         self.burst = burst
-        self._tokens = min(self._tokens, float(burst))
+        self._tokens = min(self._tokens, burst)
 
     def _now(self) -> float:
         return self._monotonic() if self._monotonic is not None else asyncio.get_running_loop().time()
@@ -53,6 +53,9 @@ class SendPacer:
                 delay = (1 - self._tokens) / self.per_second
                 # Holding the lock while sleeping keeps waiters in arrival order.
                 await self._sleep(delay)
-                self._tokens = 1.0
-                self._updated = self._now()
+                # Count the time really slept: a wake-up that comes late keeps what it earned (up to
+                # the burst), so a busy loop does not slow the pace down.
+                woke = self._now()
+                self._tokens = min(self.burst, max(1.0, self._tokens + (woke - now) * self.per_second))
+                self._updated = woke
             self._tokens -= 1
