@@ -219,8 +219,11 @@ class ReminderDispatcher:
             self._listener = None
 
     async def leave(self) -> None:
-        """After `stop`, on a clean shutdown: this process no longer takes a share of the budget."""
+        """After `stop`, on a clean shutdown: this process no longer takes a share of the budget, and
+        a claim it still holds (a send that outlived the shutdown's grace) is handed to the others at
+        once, not after its lease (the same nonce keeps a second copy out)."""
         if self.peers:
+            await self.repository.renew_leases(self.process_id, lease_until=self.clock.now())
             await self.budget.leave()
 
     async def recover(self, *, every_claim: bool = False) -> int:

@@ -15,7 +15,14 @@ from bot.db.processes import ProcessRepository
 from bot.db.reminders import ReminderRepository
 from bot.db.schema import reminder_deliveries, reminders
 from bot.db.wakeups import WakeupChannel
-from bot.domain.reminders.model import Delivery, EveryRule, NewReminder, delivery_nonce
+from bot.domain.reminders.model import (
+    MAX_ACTIVE_PER_USER,
+    Delivery,
+    EveryRule,
+    NewReminder,
+    ReminderLimit,
+    delivery_nonce,
+)
 from bot.reminders.budget import DISCORD_GLOBAL_LIMIT, SHARED_BURST, SendBudget
 from bot.reminders.dispatcher import GRACE, LATE_AFTER, LEASE, SENDS_PER_SECOND
 from bot.reminders.pacing import SendPacer
@@ -258,3 +265,28 @@ async def test_each_process_paces_at_its_share_and_together_they_stay_under_the_
     await budgets[0].beat()
     assert budgets[0].processes == 2
     assert budgets[0].pacer.per_second == DISCORD_GLOBAL_LIMIT / 2 - SHARED_BURST  # 23.75 (of 24)
+
+
+async def test_the_per_user_limit_holds_for_creates_from_two_processes(any_database: Database) -> None:
+    await ReminderRepository(any_database).create(due_now(7), now=NOW)  # the member's row exists
+    where = any_database.path or any_database.url.sqlalchemy_url
+    peers = [await Database.open(where) for _ in range(2)]
+    try:
+        results = await asyncio.gather(
+            *(
+                ReminderRepository(peers[index % 2]).create(due_now(7), now=NOW)
+                for index in range(MAX_ACTIVE_PER_USER + 5)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        for peer in peers:
+            await peer.close()
+
+    assert sum(isinstance(result, ReminderLimit) for result in results) == 6
+    assert not [
+        result
+        for result in results
+        if isinstance(result, BaseException) and not isinstance(result, ReminderLimit)
+    ]
+    assert len(await ReminderRepository(any_database).for_user(7)) == MAX_ACTIVE_PER_USER
