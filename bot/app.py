@@ -34,6 +34,7 @@ from bot.errors import Refusal
 from bot.health import install_heartbeat
 from bot.inflight import WorkGate
 from bot.metrics import record_interaction
+from bot.privacy.service import ServersSeen
 from bot.reminders.dispatcher import ReminderDispatcher
 from bot.scheduling import Scheduler
 from bot.services import Services
@@ -220,6 +221,7 @@ class LatchBot(commands.AutoShardedBot):
         self._services: Services | None = None
         self.reminder_dispatcher: ReminderDispatcher | None = None
         self.tip_post_dispatcher: TipPostDispatcher | None = None
+        self._shards_up: set[int] = set()  # this process's shards that are up (see servers_seen)
 
     @property
     def accepting_work(self) -> bool:
@@ -307,9 +309,7 @@ class LatchBot(commands.AutoShardedBot):
     async def apply_retention(self) -> None:
         """The daily job: erase servers left more than 30 days ago; purge old delivery records and
         declined invitations older than a day."""
-        # Before the guild cache is complete, Latch cannot tell which servers it is still in.
-        present = {guild.id for guild in self.guilds} if self.is_ready() else None
-        report = await self.services.privacy.apply_retention(present=present)
+        report = await self.services.privacy.apply_retention(seen=self.servers_seen())
         await self.services.shares.forget_old_declines()  # declined invitations are kept a day
         if report.servers_erased or report.deliveries_purged:
             log.info(
@@ -317,6 +317,31 @@ class LatchBot(commands.AutoShardedBot):
                 len(report.servers_erased),
                 report.deliveries_purged,
             )
+
+    def servers_seen(self) -> ServersSeen | None:
+        """This process's shards that are up with their server list complete, and their servers.
+
+        None before the guild cache is complete: then Latch cannot tell which servers it is still in.
+        A shard counts from its READY (its servers have arrived) until it disconnects.
+        """
+        if not self.is_ready():
+            return None
+        up = frozenset(
+            shard_id
+            for shard_id in self._shards_up
+            if (shard := self.get_shard(shard_id)) is not None and not shard.is_closed()
+        )
+        servers = frozenset(guild.id for guild in self.guilds if guild.shard_id in up)
+        return ServersSeen(self.shard_count or 1, up, servers)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        self._shards_up.add(shard_id)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self._shards_up.add(shard_id)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self._shards_up.discard(shard_id)
 
     async def on_ready(self) -> None:
         user = self.user

@@ -8,7 +8,7 @@ same on both engines.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import to_storage
 from bot.db.database import Database, upsert
-from bot.db.schema import departed_guilds, reminder_deliveries
+from bot.db.schema import departed_guilds, reminder_deliveries, shard_presence
 from bot.domain.privacy import (
     SERVER_DATA,
     SERVER_KEYED_TABLES,
@@ -28,6 +28,13 @@ from bot.domain.privacy import (
 )
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ShardSeen:
+    shard_count: int
+    shard_id: int
+    last_seen: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +116,29 @@ class PrivacyRepository:
                 delete(departed_guilds).where(departed_guilds.c.guild_id == guild_id)
             )
             return result.rowcount > 0
+
+    async def record_shards_up(self, shard_count: int, shard_ids: Iterable[int], *, now: datetime) -> None:
+        """A heartbeat: these shards (of ``shard_count``) are up, their server lists complete, now."""
+        rows = [
+            {"shard_count": shard_count, "shard_id": shard_id, "last_seen": now} for shard_id in shard_ids
+        ]
+        if not rows:
+            return
+        async with self._db.transaction() as connection:
+            statement = upsert(connection, shard_presence).values(rows)
+            await connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[shard_presence.c.shard_count, shard_presence.c.shard_id],
+                    set_={"last_seen": statement.excluded.last_seen},
+                )
+            )
+
+    async def shards_seen(self) -> list[ShardSeen]:
+        """Every shard seen up, with when it last was, by shard count and id."""
+        rows = await self._db.fetch_all(
+            select(shard_presence).order_by(shard_presence.c.shard_count, shard_presence.c.shard_id)
+        )
+        return [ShardSeen(row["shard_count"], row["shard_id"], row["last_seen"]) for row in rows]
 
     async def departures(self) -> list[Departure]:
         rows = await self._db.fetch_all(select(departed_guilds).order_by(departed_guilds.c.left_at))

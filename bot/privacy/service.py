@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.db.database import Database
 from bot.db.privacy import Departure, PrivacyRepository
 from bot.domain.privacy import UserData, delivery_cutoff, departure_cutoff, export_document
+from bot.domain.shards import shard_of
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,24 @@ class HoldsUserData(Protocol):
     async def forget_server(self, guild_id: int) -> None:
         """A server's rows were erased: drop anything about it held in memory."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ServersSeen:
+    """What this process knows for certain about server presence: its shards that are up with their
+    server list complete (``shards``, of ``shard_count`` in all), and the servers on those shards.
+
+    Servers on any other shard (another process's, or one of this process's that is down) are not
+    this process's to judge: not seeing them says nothing about whether Latch is still in them.
+    """
+
+    shard_count: int
+    shards: frozenset[int]
+    servers: frozenset[int]
+
+    def judges(self, guild_id: int) -> bool:
+        """Whether this process can tell if Latch is still in ``guild_id``: its shard is up here."""
+        return shard_of(guild_id, self.shard_count) in self.shards
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,21 +108,25 @@ class PrivacyService:
         return await self.repository.departures()
 
     async def apply_retention(
-        self, *, present: set[int] | None, now: datetime | None = None
+        self, *, seen: ServersSeen | None, now: datetime | None = None
     ) -> RetentionReport:
         """Erase servers left more than 30 days ago and purge old delivery records.
 
-        ``present`` is the set of servers the bot is in, when known. Then a server with data that the
-        bot is not in counts as left now (it was removed while the bot was offline), and a waiting
-        departure of a server the bot is in again is cancelled.
+        ``seen``: this process's shards that are up and their servers, when known. Each of those shards
+        is recorded as seen up now (a heartbeat in shard_presence). Then a server with data on one of
+        them that is not among their servers counts as left now (it was removed while the bot was
+        offline), and a waiting departure of a server back on one of them is cancelled. Servers of
+        other shards are left alone: their own shard's process decides for them, while it is up.
         """
         now = now or self.clock.now()
         repository = self.repository
-        if present is not None:
+        if seen is not None and seen.shards:
+            await repository.record_shards_up(seen.shard_count, seen.shards, now=now)
             waiting = {departure.guild_id for departure in await repository.departures()}
-            for guild_id in sorted(await repository.servers_with_data() - present - waiting):
+            judged = {guild_id for guild_id in await repository.servers_with_data() if seen.judges(guild_id)}
+            for guild_id in sorted(judged - seen.servers - waiting):
                 await repository.record_departure(guild_id, now=now)
-            for guild_id in sorted(waiting & present):
+            for guild_id in sorted(waiting & seen.servers):
                 await repository.clear_departure(guild_id)
         erased: list[int] = []
         for guild_id in await repository.departed_before(departure_cutoff(now)):
