@@ -251,6 +251,76 @@ def test_compose_checks_health_with_the_cli(bot_service: dict[str, Any], runtime
     assert any(str(mapping).endswith(f":{port}") for mapping in bot_service.get("ports", []))
 
 
+def test_the_default_service_is_one_sqlite_process_in_no_profile(bot_service: dict[str, Any]) -> None:
+    assert "profiles" not in bot_service  # `docker compose up -d` starts it, and only it
+    environment = bot_service["environment"]
+    assert not {"SHARD_COUNT", "SHARD_IDS"} & set(environment)
+
+
+def _profile(compose: dict[str, Any], profile: str) -> dict[str, dict[str, Any]]:
+    return {
+        name: service
+        for name, service in compose["services"].items()
+        if profile in (service.get("profiles") or [])
+    }
+
+
+def test_the_postgres_profile_runs_the_official_image_on_a_volume_with_a_healthcheck(
+    compose: dict[str, Any],
+) -> None:
+    services = _profile(compose, "postgres")
+    postgres = services["postgres"]
+    assert re.fullmatch(r"postgres:\d+", postgres["image"]), postgres["image"]
+    mounts = [str(volume).split(":") for volume in postgres["volumes"]]
+    [source] = [source for source, target, *_ in mounts if target == "/var/lib/postgresql/data"]
+    assert source in (compose.get("volumes") or {})
+    assert not source.startswith((".", "/"))
+    test = postgres["healthcheck"]["test"]
+    assert "pg_isready" in " ".join(test if isinstance(test, list) else [test])
+    assert "ports" not in postgres  # reachable on Compose's network only
+    assert postgres["environment"]["POSTGRES_DB"] == "latch"
+
+
+def test_the_postgres_profile_runs_bots_that_share_the_database_and_deal_the_shards(
+    compose: dict[str, Any], runtime: Stage
+) -> None:
+    bots = {name: service for name, service in _profile(compose, "postgres").items() if name != "postgres"}
+    assert len(bots) >= 2
+    counts: set[int] = set()
+    dealt: list[int] = []
+    host_ports: set[str] = set()
+    leaders = 0
+    for name, service in bots.items():
+        assert service["build"] == "." and service["env_file"] == ".env", name
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy", name
+        environment = service["environment"]
+        assert "DISCORD_TOKEN" not in environment
+        url = environment["DATABASE_URL"]
+        assert url.startswith("postgresql://") and "@postgres:5432/" in url, name
+        settings = Settings(
+            _env_file=None,
+            database_url=url,
+            shard_count=environment["SHARD_COUNT"],
+            shard_ids=environment["SHARD_IDS"],
+            health_port=environment["HEALTH_PORT"],
+            health_host=environment["HEALTH_HOST"],
+        )
+        plan = settings.shard_plan
+        assert plan.count is not None and plan.ids is not None
+        counts.add(plan.count)
+        dealt += plan.ids
+        leaders += plan.leads
+        assert service["healthcheck"]["test"][1:] == HEALTH_COMMAND
+        assert str(environment["HEALTH_PORT"]) == runtime.env()["HEALTH_PORT"]
+        [mapping] = service["ports"]
+        assert str(mapping).startswith("127.0.0.1:")
+        host_ports.add(str(mapping).split(":")[1])
+    [count] = counts  # one shard count for the whole bot
+    assert sorted(dealt) == list(range(count))  # every shard run by exactly one process
+    assert len(host_ports) == len(bots)
+    assert leaders == 1  # one process runs shard 0: it syncs the commands and receives DMs
+
+
 # --- .env.example and README ------------------------------------------------------------------------
 
 
@@ -297,6 +367,32 @@ def test_readme_explains_running_in_production_and_keeps_the_two_commands() -> N
     ):
         assert step in section, step
     assert "PRIVACY.md" in readme
+
+
+def test_readme_explains_growing_past_one_process() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Growing past one process", 1)[1].split("\n## ", 1)[0]
+    for point in (
+        "2,500",
+        "SHARD_COUNT",
+        "SHARD_IDS",
+        "DATABASE_URL=postgresql://",
+        "docker compose stop bot",
+        "--profile postgres up -d postgres bot-shard-0 bot-shard-1",
+        "POSTGRES_PASSWORD",
+        "SQLite",
+        "exactly once",
+    ):
+        assert point in section, point
+    compose_file = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    assert "--profile postgres up -d postgres bot-shard-0 bot-shard-1" in compose_file
+
+
+def test_env_example_says_database_url_takes_either_engine() -> None:
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    block = text.split("DATABASE_URL=", 1)[0].rsplit("\n\n", 1)[-1]
+    assert "SQLite only" not in block
+    assert "postgresql://" in block
 
 
 # --- the privacy notice and /about ------------------------------------------------------------------
