@@ -4,7 +4,7 @@ Discord's global limit (50 requests a second) is per bot token, whichever proces
 beats in `bot_processes` every few seconds and paces its reminder sends at about ``total / N``, N being
 the processes seen within the last `LIVE_WITHIN`. This costs one small write per process every few
 seconds and nothing per send (a shared token bucket row would cost a write per send on one hot row,
-and a database round trip before each send). Shared, a process's bucket holds little more than one send (no
+and a database round trip before each send). A process's bucket holds little more than one send (no
 burst), and its rate is capped so that N buckets stay under the limit in every second, not only on
 average (`SendBudget.share`). A process that crashes keeps its share until it is no longer counted
 live, so the others stay under the limit meanwhile; a process that joins is counted by the others at
@@ -32,9 +32,9 @@ HEARTBEAT_EVERY = timedelta(seconds=5)
 LIVE_WITHIN = timedelta(seconds=30)  # a process not seen for this long no longer takes a share
 FORGET_AFTER = timedelta(hours=1)  # rows of processes gone this long are removed
 DISCORD_GLOBAL_LIMIT = 50  # requests a second per bot token
-# A shared bucket holds one send and a quarter: a wake-up that comes a little late (a busy loop) keeps
-# what it earned instead of slowing the pace, and no process ever sends a burst.
-SHARED_BURST = 1.25
+# With peers, a process's bucket holds one send and a quarter: a wake-up that comes a little late (a
+# busy loop) keeps what it earned instead of slowing the pace, and no process sends a burst.
+SEND_BURST = 1.25
 
 
 def new_process_id() -> str:
@@ -78,15 +78,15 @@ class SendBudget:
                 self.total_per_second / live,
             )
         self.processes = live
-        self.pacer.set_rate(self.share(live), burst=SHARED_BURST)
+        self.pacer.set_rate(self.share(live), burst=SEND_BURST)
         metrics.PROCESSES_LIVE.set(live)
 
     def share(self, processes: int) -> float:
         """One process's rate: its part of the budget, and no more than keeps the sum under Discord's
-        limit in every second. A bucket of `SHARED_BURST` sends at most its rate plus that in any one
-        second, so N processes send at most N * (rate + SHARED_BURST) <= `DISCORD_GLOBAL_LIMIT`."""
+        limit in every second. A bucket of `SEND_BURST` sends at most its rate plus that in any one
+        second, so N processes send at most N * (rate + SEND_BURST) <= `DISCORD_GLOBAL_LIMIT`."""
         even = self.total_per_second / processes
-        return max(min(even, DISCORD_GLOBAL_LIMIT / processes - SHARED_BURST), 1.0)
+        return max(min(even, DISCORD_GLOBAL_LIMIT / processes - SEND_BURST), 1.0)
 
     async def leave(self) -> None:
         await self._repository.leave(self.process_id)

@@ -59,10 +59,10 @@ RETRY_DELAYS: tuple[float, ...] = (1.0, 4.0, 16.0)  # seconds before each retry 
 CONCURRENCY = 50
 SENDS_PER_SECOND = 48.0  # under Discord's global 50 requests/s (interaction replies are exempt from it)
 CLAIM_BATCH = 500
-# A claim's lease. It outlives the longest send by far (a claim is sent within `CLAIM_AHEAD_SECONDS` of
-# claimed; four attempts with 21 s of backoff), and the process renews it every quarter while it holds
-# claims, so only a process that stopped (or lost its database for three renewals) loses one. It is
-# also how long a crashed process's claims wait before a peer sends them.
+# A claim's lease. It outlives the longest send by far (a claim waits about `CLAIM_AHEAD_SECONDS` for
+# its turn, then up to four attempts with 21 s of backoff between them), and the process renews it
+# every quarter while it holds claims, so only a process that stopped (or lost its database for three
+# renewals) loses one. It is also how long a crashed process's claims wait before a peer sends them.
 LEASE = timedelta(minutes=2)
 # Claim at most this many seconds of sends at this process's pace: the rest stays for the other
 # processes, so a burst is shared out to the end (and a claim waits little before it is sent).
@@ -145,7 +145,7 @@ class ReminderDispatcher:
         self.render = render
         self.already_sent = already_sent
         self.render_skipped = render_skipped
-        self.pacer = SendPacer(sends_per_second)
+        self.pacer = SendPacer(sends_per_second)  # with peers, `budget` sets its share and burst
         self.process_id = process_id or new_process_id()
         self.lease = lease
         self.peers = peers

@@ -18,7 +18,7 @@ class SendPacer:
         self,
         per_second: float,
         *,
-        burst: int | None = None,
+        burst: float | None = None,
         monotonic: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:

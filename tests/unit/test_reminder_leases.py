@@ -23,7 +23,7 @@ from bot.domain.reminders.model import (
     ReminderLimit,
     delivery_nonce,
 )
-from bot.reminders.budget import DISCORD_GLOBAL_LIMIT, SHARED_BURST, SendBudget
+from bot.reminders.budget import DISCORD_GLOBAL_LIMIT, SEND_BURST, SendBudget
 from bot.reminders.dispatcher import GRACE, LATE_AFTER, LEASE, SENDS_PER_SECOND
 from bot.reminders.pacing import SendPacer
 from bot.reminders.service import next_occurrence
@@ -255,16 +255,16 @@ async def test_each_process_paces_at_its_share_and_together_they_stay_under_the_
 
     rates = [budget.pacer.per_second for budget in budgets]
     assert [budget.processes for budget in budgets] == [3, 3, 3]
-    assert all(budget.pacer.burst == SHARED_BURST < 2 for budget in budgets)
+    assert all(budget.pacer.burst == SEND_BURST < 2 for budget in budgets)
     # In any one second a bucket sends at most its rate + its burst: the three stay within 50.
-    assert sum(rate + SHARED_BURST for rate in rates) <= DISCORD_GLOBAL_LIMIT
+    assert sum(rate + SEND_BURST for rate in rates) <= DISCORD_GLOBAL_LIMIT
     assert sum(rates) >= 0.9 * DISCORD_GLOBAL_LIMIT
 
     await budgets[2].leave()  # a clean stop: the other two share it
     clock.instant = NOW + timedelta(seconds=5)
     await budgets[0].beat()
     assert budgets[0].processes == 2
-    assert budgets[0].pacer.per_second == DISCORD_GLOBAL_LIMIT / 2 - SHARED_BURST  # 23.75 (of 24)
+    assert budgets[0].pacer.per_second == DISCORD_GLOBAL_LIMIT / 2 - SEND_BURST  # 23.75 (of 24)
 
 
 async def test_the_per_user_limit_holds_for_creates_from_two_processes(any_database: Database) -> None:
