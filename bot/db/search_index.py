@@ -212,18 +212,27 @@ def _tsquery(words: Sequence[str], *, every_word: bool) -> ColumnElement[Any] | 
 
 
 def _tsvector_select(words: Sequence[str], guild_id: int | None, limit: int, *, every_word: bool) -> Any:
-    """PostgreSQL: rows whose document matches, by ts_rank with the column weights; None if no words."""
+    """PostgreSQL: rows whose document matches, by ts_rank with the column weights; None if no words.
+
+    The tsquery is made once, in a one-row subquery: written inline, its bound parameters make it
+    an expression that PostgreSQL would parse again for every row it filters and ranks.
+    """
     query = _tsquery(words, every_word=every_word)
     if query is None:
         return None
-    weights = sql_cast(array([literal(weight, REAL) for weight in _RANK_WEIGHTS]), ARRAY(REAL))
-    rank = func.ts_rank(weights, search_index.c.document, query)
+    made = select(query.label("query"), _rank_weights().label("weights")).subquery("made")
+    rank = func.ts_rank(made.c.weights, search_index.c.document, made.c.query)
     return (
         select(search_index.c.kind, search_index.c.ref, search_index.c.title, search_index.c.summary)
-        .where(search_index.c.document.op("@@")(query), _visible(guild_id))
+        .select_from(search_index.join(made, search_index.c.document.op("@@")(made.c.query)))
+        .where(_visible(guild_id))
         .order_by(rank.desc(), search_index.c.title, search_index.c.ref)
         .limit(limit)
     )
+
+
+def _rank_weights() -> ColumnElement[Any]:
+    return sql_cast(array([literal(weight, REAL) for weight in _RANK_WEIGHTS]), ARRAY(REAL))
 
 
 def _fingerprint(documents: Sequence[SearchDocument]) -> str:
