@@ -141,7 +141,9 @@ SERVER_KEYED_TABLES: tuple[str, ...] = tuple(
     )
 )
 
-NOT_A_MEMBER: Mapping[tuple[str, str], str] = {}
+NOT_A_MEMBER: Mapping[tuple[str, str], str] = {
+    ("reminder_deliveries", "claimed_by"): "the id of the bot process sending the reminder, not a member's",
+}
 
 
 def looks_like_member_column(column: str) -> bool:
