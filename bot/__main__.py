@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | preview | content check | db migrate | health`."""
+"""Command line: `python -m bot run | preview | content check | db migrate | db copy --to URL | health`."""
 
 from __future__ import annotations
 
@@ -179,6 +179,46 @@ def command_db_migrate(settings: Settings) -> int:
     return 0
 
 
+def command_db_copy(settings: Settings, to: str) -> int:
+    from bot.db.copy import CopyRefused, copy_database
+    from bot.db.database import Database, DatabaseUrl, MigrationError
+
+    try:
+        source_url, target_url = DatabaseUrl.parse(settings.database_url), DatabaseUrl.parse(to)
+    except ValueError as error:
+        print(f"latch: --to: {error}", file=sys.stderr)
+        return 2
+
+    async def main() -> int:
+        source = await Database.open(settings.database_url)
+        try:
+            target = await Database.open(to)
+            try:
+                return (await copy_database(source, target)).total
+            finally:
+                await target.close()
+        finally:
+            await source.close()
+
+    if source_url.sqlalchemy_url == target_url.sqlalchemy_url or source_url.engine == target_url.engine:
+        print(
+            f"latch: db copy: the source and the target are both {target_url.engine}; "
+            "copy from SQLite (DATABASE_URL) to PostgreSQL (--to)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        total = asyncio.run(main())
+    except CopyRefused as error:
+        print(f"latch: db copy: {error}", file=sys.stderr)
+        return 2
+    except MigrationError as error:
+        print(f"latch: {error}", file=sys.stderr)
+        return 1
+    print(f"copied {total} row(s) from {source_url.display()} to {target_url.display()}")
+    return 0
+
+
 def command_health(settings: Settings) -> int:
     from bot.health import probe
 
@@ -204,7 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
     content = commands.add_parser("content", help="content tools")
     content.add_subparsers(dest="action", required=True).add_parser("check", help="validate every card")
     db = commands.add_parser("db", help="database tools")
-    db.add_subparsers(dest="action", required=True).add_parser("migrate", help="apply pending migrations")
+    db_actions = db.add_subparsers(dest="action", required=True)
+    db_actions.add_parser("migrate", help="apply pending migrations")
+    copy = db_actions.add_parser(
+        "copy", help="copy every row of DATABASE_URL into an empty PostgreSQL database, migrated first"
+    )
+    copy.add_argument(
+        "--to", required=True, metavar="URL", help="the target, postgresql://USER@HOST/DATABASE"
+    )
     commands.add_parser("health", help="exit 0 if the running bot reports healthy, else 1")
     return parser
 
@@ -218,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command_preview(settings, port=args.port)
     if args.command == "content":
         return command_content_check(settings)
+    if args.command == "db" and args.action == "copy":
+        return command_db_copy(settings, args.to)
     if args.command == "db":
         return command_db_migrate(settings)
     return command_health(settings)

@@ -151,6 +151,16 @@ async def index_server_document(connection: AsyncConnection, document: SearchDoc
     await connection.execute(_inserting(dialect), [row])
 
 
+async def index_documents(connection: AsyncConnection, documents: Sequence[SearchDocument]) -> int:
+    """Index ``documents`` (library or server rows, each with its own guild_id) in the caller's
+    transaction, as the repository indexes them: on PostgreSQL each row gets its weighted vector."""
+    dialect = dialect_of(connection)
+    rows = [_row(document, guild_id=document.guild_id, dialect=dialect) for document in documents]
+    if rows:
+        await connection.execute(_inserting(dialect), rows)
+    return len(rows)
+
+
 async def unindex_server_document(
     connection: AsyncConnection, guild_id: int, kind: SearchKind, ref: str
 ) -> None:
