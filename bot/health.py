@@ -1,8 +1,10 @@
 """`/healthz` and `/metrics` on HEALTH_PORT, the scheduler heartbeat, and `python -m bot health`'s probe.
 
 `/healthz` answers 200 when the bot can do its job (connected to the gateway, database writable,
-scheduler running and ticking) and 503 otherwise, with a JSON body naming what is wrong. `/metrics`
-is the Prometheus exposition of `bot.metrics.REGISTRY`.
+scheduler running and ticking) and 503 otherwise, with a JSON body naming what is wrong; it reports
+each of this process's shards (connected, latency in ms) and the database engine (never its URL).
+`/metrics` is the Prometheus exposition of `bot.metrics.REGISTRY`; reading either refreshes the
+per-shard gauges.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.clock import Clock
 from bot.db.database import Database
-from bot.metrics import REGISTRY
+from bot.metrics import REGISTRY, record_shards
 from bot.scheduling import Scheduler
 
 HEARTBEAT_JOB_ID = "health-heartbeat"
@@ -62,14 +64,22 @@ def install_heartbeat(scheduler: Scheduler) -> None:
     )
 
 
-def _shards_connected(bot: HealthSource) -> dict[int, bool]:
-    """Each of this process's shards: connected to the gateway (open, with a measured heartbeat)?"""
-    if not bot.is_ready() or bot.is_closed():
-        return {shard_id: False for shard_id in bot.shards}
-    return {
-        shard_id: not shard.is_closed() and math.isfinite(shard.latency)
-        for shard_id, shard in bot.shards.items()
-    }
+def _shards(bot: HealthSource) -> dict[int, tuple[bool, float | None]]:
+    """Each of this process's shards: connected to the gateway (open, with a measured heartbeat)?, and
+    its heartbeat latency in seconds (None until measured)."""
+    ready = bot.is_ready() and not bot.is_closed()
+    shards: dict[int, tuple[bool, float | None]] = {}
+    for shard_id, shard in bot.shards.items():
+        latency = shard.latency if math.isfinite(shard.latency) else None
+        shards[shard_id] = (ready and not shard.is_closed() and latency is not None, latency)
+    return shards
+
+
+def read_shards(bot: HealthSource) -> dict[int, tuple[bool, float | None]]:
+    """The shards' state, also recorded in the per-shard gauges of ``/metrics``."""
+    shards = _shards(bot)
+    record_shards(shards)
+    return shards
 
 
 async def _database_writable(bot: HealthSource) -> bool:
@@ -80,8 +90,8 @@ async def _database_writable(bot: HealthSource) -> bool:
 
 
 async def health_report(bot: HealthSource) -> dict[str, Any]:
-    shards = _shards_connected(bot)
-    gateway = bool(shards) and all(shards.values())
+    shards = read_shards(bot)
+    gateway = bool(shards) and all(connected for connected, _ in shards.values())
     database = await _database_writable(bot)
     scheduler = bot.scheduler.running
     last_tick = bot.scheduler.last_tick
@@ -100,7 +110,15 @@ async def health_report(bot: HealthSource) -> dict[str, Any]:
     return {
         "ok": not problems,
         "gateway_connected": gateway,
-        "shards": {str(shard_id): connected for shard_id, connected in sorted(shards.items())},
+        "shards": {
+            str(shard_id): {
+                "connected": connected,
+                "latency_ms": round(latency * 1000, 1) if latency is not None else None,
+            }
+            for shard_id, (connected, latency) in sorted(shards.items())
+        },
+        # The engine's name only: never the URL, which may carry a password.
+        "database_engine": bot.database.dialect if bot.database is not None else None,
         "database_writable": database,
         "scheduler_running": scheduler,
         "last_tick_age_seconds": round(tick_age, 3) if tick_age is not None else None,
@@ -116,6 +134,7 @@ def health_app(bot: HealthSource) -> web.Application:
         return web.json_response(report, status=200 if report["ok"] else 503)
 
     async def metrics(_request: web.Request) -> web.Response:
+        read_shards(bot)
         return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app = web.Application()

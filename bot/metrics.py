@@ -6,6 +6,8 @@ series stay few and say nothing about who did what.
 
 from __future__ import annotations
 
+import math
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -52,12 +54,32 @@ PROCESSES_LIVE = Gauge(
     "Bot processes sharing the database and the token's send budget, as this process last counted.",
     registry=REGISTRY,
 )
+SHARD_LATENCY = Gauge(
+    "latch_shard_latency_seconds",
+    "Each of this process's shards: its gateway heartbeat latency (NaN until measured), as last read.",
+    ["shard"],
+    registry=REGISTRY,
+)
+SHARD_CONNECTED = Gauge(
+    "latch_shard_connected",
+    "Each of this process's shards: 1 when connected to the gateway, else 0, as last read.",
+    ["shard"],
+    registry=REGISTRY,
+)
 SCHEDULED_POSTS = Counter(
     "latch_scheduled_posts",
     "Scheduled tip posts, by outcome (posted, skipped_late, failed).",
     ["outcome"],
     registry=REGISTRY,
 )
+
+
+def record_shards(shards: dict[int, tuple[bool, float | None]]) -> None:
+    """This process's shards as /healthz or /metrics read them: connected, and latency in seconds."""
+    for shard_id, (connected, latency) in shards.items():
+        label = str(shard_id)
+        SHARD_CONNECTED.labels(shard=label).set(1 if connected else 0)
+        SHARD_LATENCY.labels(shard=label).set(latency if latency is not None else math.nan)
 
 
 def record_interaction(command: str, outcome: str, seconds: float) -> None:

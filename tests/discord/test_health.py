@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import pytest
 import simcord
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import LatchBot
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.health import HEARTBEAT_SECONDS, TICK_STALE_SECONDS, probe, start_health_server
+from bot.db.database import Database
+from bot.health import HEARTBEAT_SECONDS, TICK_STALE_SECONDS, health_report, probe, start_health_server
+from bot.scheduling import Scheduler
+from tests.db.engines import NO_POSTGRES, postgres_url
 
 
 def _free_port() -> int:
@@ -74,7 +81,10 @@ async def test_a_running_bot_is_healthy(simcord_env: simcord.Env) -> None:
     assert status == 200, str(report)
     assert report["ok"] is True
     assert report["gateway_connected"] is True
-    assert report["shards"] == {"0": True}
+    assert report["shards"]["0"]["connected"] is True
+    assert report["shards"]["0"]["latency_ms"] >= 0
+    assert report["database_engine"] == "sqlite"
+    assert "sqlite:" not in str(report) and "latch.sqlite3" not in str(report)
     assert report["database_writable"] is True
     assert report["scheduler_running"] is True
     assert report["last_tick_age_seconds"] is not None
@@ -101,7 +111,7 @@ async def test_gateway_down_is_unhealthy(simcord_env: simcord.Env) -> None:
     assert status == 503
     assert report["ok"] is False
     assert report["gateway_connected"] is False
-    assert report["shards"] == {"0": False}
+    assert report["shards"]["0"]["connected"] is False
     assert report["database_writable"] is True
     assert report["problems"] == ["gateway not connected"]
     assert not ok
@@ -162,3 +172,65 @@ async def test_a_scheduler_that_stops_firing_goes_stale(simcord_env: simcord.Env
     assert stale["scheduler_running"] is True
     assert stale["last_tick_age_seconds"] > TICK_STALE_SECONDS
     assert stale["problems"] == ["scheduler has not ticked recently"]
+
+
+async def _metrics(port: int) -> str:
+    url = f"http://127.0.0.1:{port}/metrics"
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return await response.text()
+
+
+def _sample(exposition: str, name: str, shard: int) -> float | None:
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == {"shard": str(shard)}:
+                return float(sample.value)
+    return None
+
+
+async def test_metrics_label_each_shard_with_its_latency_and_state(simcord_env: simcord.Env) -> None:
+    bot = _bot(simcord_env)
+    async with serving_health(simcord_env) as port:
+        up = await _metrics(port)
+        _, report = await _healthz(port)
+        await bot.shards[0].disconnect()
+        down = await _metrics(port)
+
+    assert _sample(up, "latch_shard_connected", 0) == 1.0
+    latency = _sample(up, "latch_shard_latency_seconds", 0)
+    assert latency is not None
+    assert latency == pytest.approx(report["shards"]["0"]["latency_ms"] / 1000, abs=1e-3)
+    assert _sample(down, "latch_shard_connected", 0) == 0.0
+
+
+class _PostgresSource:
+    """Just enough of a bot for the report: one connected shard and a PostgreSQL database."""
+
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self.database = database
+        self.clock = clock
+        self.scheduler = Scheduler(clock)
+        self.version = "test"
+        self.shards = {3: SimpleNamespace(latency=0.0425, is_closed=lambda: False)}
+
+    def is_ready(self) -> bool:
+        return True
+
+    def is_closed(self) -> bool:
+        return False
+
+
+async def test_the_report_names_postgresql_but_never_its_url(tmp_path: Path) -> None:
+    base = postgres_url()
+    if base is None:
+        pytest.skip(NO_POSTGRES)
+    # Trust authentication ignores the password; the report must not carry it (nor the URL) anyway.
+    with_password = base.replace("postgres@", "postgres:hunter2secret@", 1)
+    database = await Database.open(with_password)
+    try:
+        report = await health_report(_PostgresSource(database, SystemClock()))
+    finally:
+        await database.close()
+    assert report["database_engine"] == "postgresql"
+    assert report["shards"] == {"3": {"connected": True, "latency_ms": 42.5}}
+    assert "hunter2secret" not in json.dumps(report) and "postgresql://" not in json.dumps(report)
