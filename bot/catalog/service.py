@@ -66,7 +66,7 @@ SERVER_TIP_TOPICS = ("letdown",)
 class ServerTipSource(Protocol):
     """Where a server's own tips come from (the curation service)."""
 
-    def tips_generation(self, guild_id: int) -> int: ...
+    async def tips_generation(self, guild_id: int) -> int: ...
 
     async def tips(self, guild_id: int) -> list[ServerTip]: ...
 
@@ -180,7 +180,7 @@ class CatalogService:
         """
         if guild_id is None:
             return self._library_tips
-        generation = self.server_tips.tips_generation(guild_id)
+        generation = await self.server_tips.tips_generation(guild_id)
         cached = self._server_indexes.get(guild_id)
         if cached is not None and cached[0] == generation:
             self._server_indexes.move_to_end(guild_id)

@@ -68,8 +68,8 @@ class CurationService:
 
     # ------------------------------------------------------------------ server tips
 
-    def tips_generation(self, guild_id: int) -> int:
-        return self.server_tips.generation(guild_id)
+    async def tips_generation(self, guild_id: int) -> int:
+        return await self.server_tips.generation(guild_id)
 
     async def tips(self, guild_id: int) -> list[ServerTip]:
         """The server's own tips, oldest first."""
@@ -150,7 +150,7 @@ class CurationService:
 
     async def forget_user(self, user_id: int) -> None:
         """A member's credits and names were erased: every server's tip cards are built again."""
-        self.server_tips.changed()
+        await self.server_tips.changed()
 
     async def forget_server(self, guild_id: int) -> None:
-        self.server_tips.changed(guild_id)
+        await self.server_tips.changed(guild_id)

@@ -152,6 +152,13 @@ server_tip_numbers = Table(
     Column("last_number", RowId, nullable=False),
 )
 
+server_tip_generations = Table(
+    "server_tip_generations",
+    metadata,
+    Column("guild_id", Snowflake, primary_key=True, autoincrement=False),
+    Column("generation", RowId, nullable=False),
+)
+
 server_tips = Table(
     "server_tips",
     metadata,

@@ -1,9 +1,10 @@
 """Repository for `server_tips` (baseline revision): tips a server's own moderators curate.
 
-Every change writes the tip, its /search row and an audit entry in one transaction. Each change also
-bumps the server's generation number (before and after the transaction, so a read made while it was
-open is never kept), which tells the catalog to rebuild that server's tip index. The numbers live on
-this repository, which the bot builds once (`bot.services`).
+Every change writes the tip, its /search row and an audit entry in one transaction. The same
+transaction bumps the server's generation number (table server_tip_generations, revision 0014), which
+tells the catalog to rebuild that server's tip index. The numbers are in the database, so a change made
+by one process is seen by every other process sharing it. The catalog reads the generation before the
+tips, so a cached index is never older than the generation it is kept under.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.content.search import SearchDocument
 from bot.db import audit
-from bot.db.database import Database
-from bot.db.schema import server_tip_numbers, server_tips
+from bot.db.database import Database, upsert
+from bot.db.schema import server_tip_generations, server_tip_numbers, server_tips
 from bot.db.search_index import index_server_document, unindex_server_document
 from bot.domain.curation import Credit, ServerTip
 from bot.domain.suggestions import TipDraft, card_id, summary_of
@@ -108,29 +109,41 @@ async def insert_tip(
     return tip_id
 
 
+async def _bump(connection: AsyncConnection, key: int) -> None:
+    statement = upsert(connection, server_tip_generations).values(guild_id=key, generation=1)
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[server_tip_generations.c.guild_id],
+            set_={"generation": server_tip_generations.c.generation + 1},
+        )
+    )
+
+
 class ServerTipsRepository:
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._generations: dict[int, int] = {}
 
-    def generation(self, guild_id: int) -> int:
-        """A number that grows whenever the server's tips may have changed."""
-        return self._generations.get(_EVERY_SERVER, 0) + self._generations.get(guild_id, 0)
+    async def generation(self, guild_id: int) -> int:
+        """A number that grows whenever the server's tips may have changed (one read by primary key)."""
+        total = await self._db.scalar(
+            select(func.coalesce(func.sum(server_tip_generations.c.generation), 0)).where(
+                server_tip_generations.c.guild_id.in_((guild_id, _EVERY_SERVER))
+            )
+        )
+        return int(total or 0)
 
-    def changed(self, guild_id: int | None = None) -> None:
+    async def changed(self, guild_id: int | None = None) -> None:
         """Tips changed outside this repository (None: in any server), e.g. credit names erased."""
-        key = _EVERY_SERVER if guild_id is None else guild_id
-        self._generations[key] = self._generations.get(key, 0) + 1
+        async with self._db.transaction() as connection:
+            await _bump(connection, _EVERY_SERVER if guild_id is None else guild_id)
 
     @asynccontextmanager
     async def changing(self, guild_id: int) -> AsyncIterator[AsyncConnection]:
-        """A transaction that may change the server's tips; the catalog re-reads them afterwards."""
-        self.changed(guild_id)
-        try:
-            async with self._db.transaction() as connection:
-                yield connection
-        finally:
-            self.changed(guild_id)
+        """A transaction that may change the server's tips; it bumps the server's generation, so every
+        process's catalog re-reads them once it commits (and none does if it rolls back)."""
+        async with self._db.transaction() as connection:
+            await _bump(connection, guild_id)
+            yield connection
 
     async def list(self, guild_id: int) -> list[ServerTip]:
         """The server's tips, oldest first."""

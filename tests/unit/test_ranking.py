@@ -215,7 +215,7 @@ def test_a_half_typed_title_offers_the_card(card: Card, cut: int) -> None:
 class NoServerTips:
     """Servers that have added no tips of their own."""
 
-    def tips_generation(self, guild_id: int) -> int:
+    async def tips_generation(self, guild_id: int) -> int:
         return 0
 
     async def tips(self, guild_id: int) -> list[ServerTip]:

@@ -126,10 +126,30 @@ async def test_a_read_during_a_rolled_back_change_is_not_kept(database: Database
 
 async def test_generation_moves_on_every_change(database: Database) -> None:
     repository = ServerTipsRepository(database)
-    before = repository.generation(GUILD)
+    before = await repository.generation(GUILD)
     await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
-    assert repository.generation(GUILD) > before
-    assert repository.generation(OTHER) == 0
+    assert await repository.generation(GUILD) > before
+    assert await repository.generation(OTHER) == 0
+
+
+async def test_a_tip_added_through_one_process_is_seen_by_anothers_catalog(database: Database) -> None:
+    # Two processes: each with its own Database (pool), repository and catalog over one database.
+    other = await Database.open(database.path or database.url.sqlalchemy_url)
+    try:
+        here, here_tips = catalog_over(database)
+        there, _ = catalog_over(other)
+        assert (await there.tips_for(GUILD)).get("server-tip-1") is None  # cached: the library only
+
+        await here_tips.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+        card = (await there.tips_for(GUILD)).get("server-tip-1")
+        assert card is not None and card.title == FLANNEL.title
+        assert (await there.tips_for(OTHER)).get("server-tip-1") is None
+
+        await here_tips.remove(GUILD, 1, actor_id=MOD, now=NOW)
+        assert (await there.tips_for(GUILD)).get("server-tip-1") is None
+        assert (await here.tips_for(GUILD)).get("server-tip-1") is None
+    finally:
+        await other.close()
 
 
 async def test_a_server_tip_card_says_where_it_comes_from(database: Database) -> None:
@@ -201,7 +221,7 @@ async def test_tips_changed_elsewhere_refreshes_every_servers_cache(database: Da
     assert (await catalog.tips_for(GUILD)).get("server-tip-1") is not None
     await database.sql("UPDATE server_tips SET title = 'Renamed'")  # e.g. /privacy delete with its own SQL
 
-    repository.changed()
+    await repository.changed()
 
     card = (await catalog.tips_for(GUILD)).get("server-tip-1")
     assert card is not None and card.title == "Renamed"
