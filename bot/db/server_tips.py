@@ -25,7 +25,8 @@ from bot.db.search_index import index_server_document, unindex_server_document
 from bot.domain.curation import Credit, ServerTip
 from bot.domain.suggestions import TipDraft, card_id, summary_of
 
-_EVERY_SERVER = -1  # a counter key no server has: moves every server's generation on
+_EVERY_SERVER = -1  # a generation key no server has: moves every server's generation on
+_CLOCK = -2  # the counter every generation is drawn from
 
 
 def _one(guild_id: int, tip_id: int) -> Any:
@@ -110,11 +111,23 @@ async def insert_tip(
 
 
 async def _bump(connection: AsyncConnection, key: int) -> None:
-    statement = upsert(connection, server_tip_generations).values(guild_id=key, generation=1)
+    """Give ``key`` the next number of the one counter every change draws from (row _CLOCK).
+
+    Numbers are never drawn twice, so a server's generation differs from every one it had before, even
+    after /privacy erased its row (the server's data) and it came back.
+    """
+    clock = upsert(connection, server_tip_generations).values(guild_id=_CLOCK, generation=1)
+    drawn = await connection.scalar(
+        clock.on_conflict_do_update(
+            index_elements=[server_tip_generations.c.guild_id],
+            set_={"generation": server_tip_generations.c.generation + 1},
+        ).returning(server_tip_generations.c.generation)
+    )
+    statement = upsert(connection, server_tip_generations).values(guild_id=key, generation=drawn)
     await connection.execute(
         statement.on_conflict_do_update(
             index_elements=[server_tip_generations.c.guild_id],
-            set_={"generation": server_tip_generations.c.generation + 1},
+            set_={"generation": statement.excluded.generation},
         )
     )
 
@@ -124,9 +137,10 @@ class ServerTipsRepository:
         self._db = database
 
     async def generation(self, guild_id: int) -> int:
-        """A number that grows whenever the server's tips may have changed (one read by primary key)."""
+        """A number that changes whenever the server's tips may have changed (one read by primary key):
+        the later of the server's and every server's last change."""
         total = await self._db.scalar(
-            select(func.coalesce(func.sum(server_tip_generations.c.generation), 0)).where(
+            select(func.coalesce(func.max(server_tip_generations.c.generation), 0)).where(
                 server_tip_generations.c.guild_id.in_((guild_id, _EVERY_SERVER))
             )
         )

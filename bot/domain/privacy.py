@@ -124,6 +124,7 @@ SERVER_DATA: tuple[ServerData, ...] = (
     ServerData("server_resources"),
     ServerData("tip_suggestions"),
     ServerData("server_tips"),
+    ServerData("server_tip_generations"),
     ServerData("tip_schedules"),
     ServerData("tip_rotation"),
     ServerData("search_index"),

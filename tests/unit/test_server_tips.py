@@ -132,6 +132,17 @@ async def test_generation_moves_on_every_change(database: Database) -> None:
     assert await repository.generation(OTHER) == 0
 
 
+async def test_a_generation_is_never_given_twice_even_after_its_row_is_erased(database: Database) -> None:
+    repository = ServerTipsRepository(database)
+    await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+    seen = {await repository.generation(GUILD)}
+    await database.sql("DELETE FROM server_tip_generations WHERE guild_id = :guild", {"guild": GUILD})
+    seen.add(await repository.generation(GUILD))
+    await repository.add(GUILD, FLANNEL, actor_id=MOD, now=NOW)
+    seen.add(await repository.generation(GUILD))
+    assert len(seen) == 3
+
+
 async def test_a_tip_added_through_one_process_is_seen_by_anothers_catalog(database: Database) -> None:
     # Two processes: each with its own Database (pool), repository and catalog over one database.
     other = await Database.open(database.path or database.url.sqlalchemy_url)

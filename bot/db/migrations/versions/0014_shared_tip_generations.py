@@ -4,8 +4,9 @@ Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-09
 
-server_tip_generations: one counter per server (and one, guild_id -1, for every server at once),
-bumped in the same transaction as the change to the server's tips. The catalog keeps each server's
+server_tip_generations: one generation per server (and one, guild_id -1, for every server at once),
+drawn from one counter (guild_id -2) in the same transaction as the change to the server's tips, so a
+number is never given twice, even to a server whose row /privacy erased. The catalog keeps each server's
 tip index until the counter moves; with the counter here rather than in one process's memory, a tip
 added through one process is seen by the others' autocomplete and cards.
 """
