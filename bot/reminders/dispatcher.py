@@ -59,13 +59,14 @@ RETRY_DELAYS: tuple[float, ...] = (1.0, 4.0, 16.0)  # seconds before each retry 
 CONCURRENCY = 50
 SENDS_PER_SECOND = 48.0  # under Discord's global 50 requests/s (interaction replies are exempt from it)
 CLAIM_BATCH = 500
-# A claim's lease. It outlives the longest send by far (a claim waits about `CLAIM_AHEAD_SECONDS` for
-# its turn, then up to four attempts with 21 s of backoff between them), and the process renews it
-# every quarter while it holds claims, so only a process that stopped (or lost its database for three
-# renewals) loses one. It is also how long a crashed process's claims wait before a peer sends them.
+# A claim's lease. It outlives the longest send by far (with peers a claim waits about
+# `CLAIM_AHEAD_SECONDS` for its turn, then up to four attempts with 21 s of backoff between them), and
+# the process renews it every quarter while it holds claims, so only a process that stopped (or lost
+# its database for three renewals) loses one. It is also how long a crashed process's claims wait
+# before a peer sends them.
 LEASE = timedelta(minutes=2)
-# Claim at most this many seconds of sends at this process's pace: the rest stays for the other
-# processes, so a burst is shared out to the end (and a claim waits little before it is sent).
+# With peers, claim at most this many seconds of sends at this process's pace: the rest stays for the
+# other processes, so a burst is shared out to the end (and a claim waits little before it is sent).
 CLAIM_AHEAD_SECONDS = 2.0
 POLL_EVERY = timedelta(seconds=5)  # with peers: look for due reminders and ended leases this often
 POLL_JOB = "reminder-poll"
@@ -274,7 +275,10 @@ class ReminderDispatcher:
 
     @property
     def claim_room(self) -> int:
-        """How many more claims this process takes now: a few seconds of sends at its pace."""
+        """How many more claims this process takes now: with peers, a few seconds of sends at its pace
+        (the rest is left to them); alone, everything due, a batch at a time."""
+        if not self.peers:
+            return self.batch_size
         return self._claim_cap - len(self._sending)
 
     @property

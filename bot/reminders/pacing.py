@@ -27,17 +27,21 @@ class SendPacer:
         self.per_second = per_second
         self.burst: float = burst if burst is not None else max(int(per_second), 1)
         self._tokens = float(self.burst)
+        # Alone, a late wake-up's time is lost, which leaves a little margin under the limit; a share
+        # of a budget (`set_rate`, no burst) keeps it instead, or it would fall short of its share.
+        self.keeps_late_wakes = False
         self._updated: float | None = None
         self._lock = asyncio.Lock()
         self._monotonic = monotonic
         self._sleep = sleep
 
     def set_rate(self, per_second: float, *, burst: float = 1.0) -> None:
-        """A new rate and burst (this process's share of a budget shared with others changed)."""
+        """A new rate and burst: this process's share of a budget shared with others."""
         if per_second <= 0 or burst < 1.0:
             raise ValueError("per_second and burst must be positive")
         self.per_second = per_second
         self.burst = burst
+        self.keeps_late_wakes = True
         self._tokens = min(self._tokens, burst)
 
     def _now(self) -> float:
@@ -53,9 +57,13 @@ class SendPacer:
                 delay = (1 - self._tokens) / self.per_second
                 # Holding the lock while sleeping keeps waiters in arrival order.
                 await self._sleep(delay)
-                # Count the time really slept: a wake-up that comes late keeps what it earned (up to
-                # the burst), so a busy loop does not slow the pace down.
                 woke = self._now()
-                self._tokens = min(self.burst, max(1.0, self._tokens + (woke - now) * self.per_second))
+                if self.keeps_late_wakes:
+                    # Count the time really slept: a wake-up that comes a little late keeps what it
+                    # earned (up to the burst), so a busy loop does not slow the pace.
+                    earned = self._tokens + (woke - now) * self.per_second
+                    self._tokens = min(self.burst, max(1.0, earned))
+                else:
+                    self._tokens = 1.0
                 self._updated = woke
             self._tokens -= 1
