@@ -236,7 +236,7 @@ class Database:
         before = context.get_current_revision()
         if before is None and self.dialect == "sqlite":
             before = self._adopt_legacy(connection, context, scripts)
-        if before is not None and scripts.get_revision(before) is None:
+        if before is not None and not _known_revision(scripts, before):
             raise MigrationError(f"the database is at revision {before}, newer than this build knows")
         config = alembic_config()
         config.attributes["connection"] = connection
@@ -281,6 +281,14 @@ class Database:
         except Exception:
             return False
         return True
+
+
+def _known_revision(scripts: ScriptDirectory, revision: str) -> bool:
+    """Whether this build has ``revision`` (Alembic raises, rather than answering None, for one it lacks)."""
+    try:
+        return scripts.get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def insert_for(dialect: str, table: Table) -> sqlite.Insert | postgresql.Insert:
