@@ -17,14 +17,10 @@ import random
 import re
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-
-import psycopg
-from psycopg import sql
 
 from bench.harness import Result, summarise
 from bot.config import Settings
@@ -40,7 +36,7 @@ from bot.content.search import (
 )
 from bot.db.database import Database
 from bot.db.search_index import SearchIndexRepository, index_server_document
-from tests.db.engines import with_search_path
+from tests.db.engines import scratch_schema
 
 SERVER_TIPS = 5_000
 GUILD_ID = 900_000_000_000_000_001
@@ -118,25 +114,18 @@ async def _databases() -> AsyncIterator[list[tuple[str, Database]]]:
     """A fresh, migrated database on each engine available: SQLite, and PostgreSQL when configured."""
     opened: list[tuple[str, Database]] = []
     base = _postgres()
-    schema = f"latch_bench_search_{uuid.uuid4().hex[:10]}"
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, ExitStack() as schemas:
         try:
             opened.append(("sqlite", await Database.open(Path(scratch) / "bench-search.sqlite3")))
             if base is not None:
-                with psycopg.connect(base, autocommit=True) as connection:
-                    connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-                opened.append(("postgresql", await Database.open(with_search_path(base, schema))))
+                url = schemas.enter_context(scratch_schema(base, "latch_bench_search"))
+                opened.append(("postgresql", await Database.open(url)))
             for _, database in opened:
                 await database.migrate()
             yield opened
         finally:
             for _, database in opened:
                 await database.close()
-            if base is not None:
-                with psycopg.connect(base, autocommit=True) as connection:
-                    connection.execute(
-                        sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
-                    )
 
 
 async def _bench(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -28,14 +27,13 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import psycopg
-from psycopg import sql
 
 from bench.harness import Result, summarise
 from bot.db.database import Database
 from bot.db.reminders import ReminderRepository
 from bot.db.wakeups import WakeupChannel
 from bot.domain.reminders.model import NewReminder, OnceRule, delivery_nonce, rule_to_json
-from tests.db.engines import with_search_path
+from tests.db.engines import scratch_schema
 from tests.process.fake_discord import DISCORD_EPOCH_MS, FakeDiscord
 from tests.process.helpers import spawn_cli
 
@@ -57,20 +55,13 @@ def _postgres() -> str | None:
 
 @asynccontextmanager
 async def _schema(base: str) -> AsyncIterator[str]:
-    name = f"latch_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
-    url = with_search_path(base, name)
-    try:
+    with scratch_schema(base, "latch_bench") as url:
         database = await Database.open(url)
         try:
             await database.migrate()
         finally:
             await database.close()
         yield url
-    finally:
-        with psycopg.connect(base, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
 
 
 @asynccontextmanager

@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -41,6 +42,19 @@ def with_search_path(url: str, schema: str) -> str:
     return f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
 
 
+@contextmanager
+def scratch_schema(base: str, prefix: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL schema on the server at ``base``, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+    try:
+        yield with_search_path(base, name)
+    finally:
+        with psycopg.connect(base, autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+
+
 async def migrated(url: str | Path) -> Database:
     database = await Database.open(url)
     try:
@@ -57,18 +71,11 @@ def postgres_schema(worker_id: str) -> Iterator[str]:
     base = postgres_url()
     if base is None:
         pytest.skip(NO_POSTGRES)
-    name = f"latch_test_{re.sub(r'[^a-z0-9]', '', worker_id)}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
-    url = with_search_path(base, name)
-    try:
+    with scratch_schema(base, f"latch_test_{re.sub(r'[^a-z0-9]', '', worker_id)}") as url:
         # In a thread of its own: the first test to ask may already be running an event loop.
         with ThreadPoolExecutor(max_workers=1) as pool:
             pool.submit(asyncio.run, _migrate_and_close(url)).result()
         yield url
-    finally:
-        with psycopg.connect(base, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
 
 
 async def _migrate_and_close(url: str) -> None:

@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from datetime import time, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
 from sqlalchemy import func, select
 
 from bot.__main__ import main
@@ -24,7 +22,7 @@ from bot.db.server_tips import ServerTipsRepository
 from bot.db.shares import ShareRepository
 from bot.domain.reminders.model import AtRule, NewReminder
 from bot.domain.suggestions import TipDraft
-from tests.db.engines import NO_POSTGRES, postgres_url, with_search_path
+from tests.db.engines import NO_POSTGRES, postgres_url, scratch_schema
 from tests.db.legacy import build_legacy_database
 from tests.db.test_migrations import GUILD, MEMBER, MODERATOR, NOW, _fill_legacy
 
@@ -40,15 +38,8 @@ def target_url(tmp_path: Path) -> Iterator[str]:
     base = postgres_url()
     if base is None:
         pytest.skip(NO_POSTGRES)
-    name = f"latch_copy_{tmp_path.name.lower().replace('-', '_')[-40:]}"
-    with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
-    try:
-        yield with_search_path(base, name)
-    finally:
-        with psycopg.connect(base, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+    with scratch_schema(base, "latch_copy") as url:
+        yield url
 
 
 async def _counts(database: Database) -> dict[str, int]:

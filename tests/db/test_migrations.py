@@ -7,13 +7,11 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time
 from pathlib import Path
 
-import psycopg
 import pytest
 import pytest_asyncio
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from psycopg import sql
 
 from bot.clock import to_storage
 from bot.content.search import query_words
@@ -39,7 +37,7 @@ from bot.db.suggestions import SuggestionsRepository
 from bot.db.tip_schedules import TipScheduleRepository
 from bot.domain.reminders.model import AtRule, NewReminder, rule_to_json
 from bot.domain.suggestions import TipDraft
-from tests.db.engines import ENGINES, NO_POSTGRES, postgres_url, with_search_path
+from tests.db.engines import ENGINES, NO_POSTGRES, postgres_url, scratch_schema
 from tests.db.legacy import build_legacy_database, legacy_migrations
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -56,15 +54,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     base = postgres_url()
     if base is None:
         pytest.skip(NO_POSTGRES)
-    name = f"latch_empty_{tmp_path.name.lower().replace('-', '_')[-40:]}"
-    with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
-    try:
-        yield with_search_path(base, name)
-    finally:
-        with psycopg.connect(base, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+    with scratch_schema(base, "latch_empty") as url:
+        yield url
 
 
 @pytest_asyncio.fixture

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -22,14 +21,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from bot.db.database import Database
 from bot.db.pump_users import PumpUserRepository
 from bot.db.reminders import ReminderRepository
 from bot.db.wakeups import WakeupChannel
 from bot.domain.reminders.model import NewReminder, OnceRule, delivery_nonce
-from tests.db.engines import NO_POSTGRES, postgres_url, with_search_path
+from tests.db.engines import NO_POSTGRES, postgres_url, scratch_schema
 from tests.process.fake_discord import DISCORD_EPOCH_MS, FakeDiscord
 from tests.process.helpers import spawn_cli
 
@@ -48,14 +46,8 @@ def database_url() -> Iterator[str]:
     base = postgres_url()
     if base is None:
         pytest.skip(NO_POSTGRES)
-    schema = f"latch_shards_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    try:
-        yield with_search_path(base, schema)
-    finally:
-        with psycopg.connect(base, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    with scratch_schema(base, "latch_shards") as url:
+        yield url
 
 
 def _created_at(message: dict[str, object]) -> datetime:
