@@ -229,18 +229,19 @@ class ReminderService:
             raise Refusal("reminder.gone")
         return changed
 
-    async def move_to_zone(self, user_id: int, zone: str) -> list[Reminder]:
+    async def move_to_zone(self, user_id: int, zone: str) -> tuple[list[Reminder], int]:
         """Move the member's reminders to ``zone`` (their wall times stay: 07:00 stays 07:00 there);
-        returns those moved. One that cannot move (it would have no time left) keeps its zone."""
-        moved = []
+        returns those moved, and how many kept their zone because they would have no time left there."""
+        moved: list[Reminder] = []
+        kept = 0
         for reminder in await self.reminders.for_user(user_id):
             if reminder.timezone == zone:
                 continue
             try:
                 moved.append(await self.edit(reminder, RuleChanges(zone=zone)))
             except Refusal:
-                continue
-        return moved
+                kept += 1
+        return moved, kept
 
     # ------------------------------------------------------------------ privacy
 

@@ -240,9 +240,10 @@ def zone_set_text(zone: str, elsewhere: int = 0) -> str:
     """The answer to /pump timezone; ``elsewhere``: the member's reminders in another zone."""
     text = f"Your time zone is now **{zone}**. New reminders use it."
     if elsewhere:
+        keep, them, their = ("keeps its", "it", "its") if elsewhere == 1 else ("keep their", "them", "their")
         text += (
-            f" {counted(elsewhere, 'reminder')} of yours keep their own zone; move them with the button "
-            f"below (their local times stay the same, now read in {zone})."
+            f" {counted(elsewhere, 'reminder')} of yours {keep} own zone; move {them} with the button "
+            f"below ({their} local times stay the same, now read in {zone})."
         )
     return text
 
@@ -259,7 +260,8 @@ def moved_text(moved: Sequence[Reminder], zone: str, left: int) -> str:
         when = f", next {zoned_when(reminder.next_fire_at, zone)}" if reminder.next_fire_at else ""
         lines.append(f"• #{reminder.id} {describe(reminder.rule, zone)}{when}")
     if left:
-        lines.append(f"{counted(left, 'reminder')} kept its zone: it would have no time left to fire there.")
+        kept, it = ("kept its", "it") if left == 1 else ("kept their", "they")
+        lines.append(f"{counted(left, 'reminder')} {kept} zone: {it} would have no time left to fire there.")
     return "\n".join(lines)
 
 

@@ -320,7 +320,6 @@ class MoveRemindersView(LatchView):
 
     async def _move(self, interaction: discord.Interaction[Any]) -> None:
         service = services_of(interaction.client).reminders
-        before = [item for item in await service.mine(self.owner_id) if item.timezone != self.zone]
-        moved = await service.move_to_zone(self.owner_id, self.zone)
+        moved, kept = await service.move_to_zone(self.owner_id, self.zone)
         self.stop()
-        await edit(interaction, content=moved_text(moved, self.zone, len(before) - len(moved)), view=None)
+        await edit(interaction, content=moved_text(moved, self.zone, kept), view=None)
