@@ -15,14 +15,9 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import Table, event, make_url, text
+from sqlalchemy import Table, event, func, make_url, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,10 +27,17 @@ from sqlalchemy.sql import Executable
 
 from bot.db.schema import app_state
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 MIGRATIONS = Path(__file__).with_name("migrations")
+# pg_advisory_xact_lock key for migrating ("LatchMIG" as 8 bytes).
+MIGRATE_LOCK = int.from_bytes(b"LatchMIG", "big", signed=True)
 # A SQLite file made before Alembic carries its migration number in PRAGMA user_version; from the
 # baseline on, revision ids are those numbers. Once Alembic owns a file its user_version is set to this,
 # so a build from before Alembic refuses it ("newer than this build knows") instead of migrating it.
@@ -76,6 +78,8 @@ class DatabaseUrl:
 
 def alembic_config() -> Config:
     """Alembic's configuration, in code: the operator needs no alembic.ini."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -84,7 +88,18 @@ def alembic_config() -> Config:
 @functools.cache
 def migration_scripts() -> ScriptDirectory:
     """The revisions, read once per process."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    """The newest revision, read from the file names (``NNNN_what.py``, one straight line of numbers).
+
+    Known without loading Alembic, which with the revisions costs a process over half a second: a
+    process whose database is already current starts without it.
+    """
+    return max(path.name[:4] for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 def _sqlite_connected(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -206,17 +221,33 @@ class Database:
 
     async def schema_version(self) -> str | None:
         """The Alembic revision the database is at (None: an empty database)."""
+        from alembic.runtime.migration import MigrationContext
+
         async with self.engine.connect() as connection:
             return await connection.run_sync(
                 lambda sync: MigrationContext.configure(sync).get_current_revision()
             )
 
+    async def _at_head(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                revision = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        except SQLAlchemyError:
+            return False  # no alembic_version yet: a new database, or one from before Alembic
+        return str(revision) == head_revision()
+
     async def migrate(self) -> list[str]:
         """Apply every pending revision; the revisions applied, oldest first.
 
         A SQLite file made by the SQL migrations before Alembic is stamped with the revision of its
-        ``PRAGMA user_version`` first, so its tables and rows are kept as they are.
+        ``PRAGMA user_version`` first, so its tables and rows are kept as they are. Processes that start
+        together on one PostgreSQL database migrate one after the other (an advisory lock); the later
+        ones find it current.
         """
+        from alembic.util import CommandError
+
+        if await self._at_head():
+            return []
         async with self._write_lock or _no_lock():
             try:
                 async with self.engine.connect() as connection:
@@ -231,6 +262,11 @@ class Database:
         return applied
 
     def _upgrade(self, connection: Connection) -> list[str]:
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+
+        if self.dialect == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock(MIGRATE_LOCK)))
         scripts = migration_scripts()
         context = MigrationContext.configure(connection)
         before = context.get_current_revision()
@@ -285,6 +321,8 @@ class Database:
 
 def _known_revision(scripts: ScriptDirectory, revision: str) -> bool:
     """Whether this build has ``revision`` (Alembic raises, rather than answering None, for one it lacks)."""
+    from alembic.util import CommandError
+
     try:
         return scripts.get_revision(revision) is not None
     except CommandError:

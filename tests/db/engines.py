@@ -107,6 +107,19 @@ async def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await database.close()
 
 
+@pytest.fixture(params=ENGINES)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each engine in turn: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    base = postgres_url()
+    if base is None:
+        pytest.skip(NO_POSTGRES)
+    with scratch_schema(base, "latch_empty") as url:
+        yield url
+
+
 _ENGINE_FIXTURES = ("any_database", "empty_url")
 
 
