@@ -6,7 +6,9 @@
    reports ready (crash recovery done, first wake-up armed). Memory: the high-water mark of
    the resident set (VmHWM) minus the resident set just before `bot.start()` (VmRSS), from
    /proc/self/status, so a transient load that was freed again still counts. The same probe on an
-   empty database is shown for comparison.
+   empty database is shown for comparison. The same again on PostgreSQL (a fresh schema on the server
+   named by LATCH_BENCH_POSTGRES_URL, else LATCH_TEST_POSTGRES_URL; without either, one row says the
+   rows were left out).
 2. A burst: 10,000 reminders due within the same minute, delivered by `python -m bot run` to a fake
    that enforces Discord's global limit of 50 requests/s (rolling second, real global 429s). Every
    user's DM channel is already known, as it is for anyone who has had one reminder (one request per
@@ -34,10 +36,11 @@ from pathlib import Path
 from time import monotonic
 from time import time as epoch_seconds
 
-from bench.harness import Result, summarise
+from bench.harness import NO_POSTGRES_BENCH, Result, postgres_bench_url, summarise
 from bench.reminder_load import Planned, migrated, seed, tally
 from bot.domain.reminders.model import AtRule, EveryRule, OnceRule, QuietHours, Rule, delivery_nonce
 from bot.domain.reminders.schedule import next_fire
+from tests.db.engines import scratch_schema
 from tests.process.fake_discord import FakeDiscord
 from tests.process.helpers import PROJECT_ROOT, cli_environment, spawn_cli
 
@@ -85,8 +88,10 @@ def _many_reminders(count: int, now: datetime) -> list[Planned]:
 # ---------------------------------------------------------------------------------------------- start-up
 
 
-async def _probe(fake: FakeDiscord, database: Path) -> dict[str, float]:
-    env = cli_environment({**fake.env(), "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "WARNING"})
+async def _probe(fake: FakeDiscord, database: Path | str) -> dict[str, float]:
+    """The start-up probe against the SQLite file ``database`` (a path) or PostgreSQL (a URL)."""
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+    env = cli_environment({**fake.env(), "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
     spawned = epoch_seconds()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.reminder_load", "start",
@@ -106,12 +111,30 @@ async def _start_results(folder: Path) -> list[Result]:
     await migrated(empty)
     runs: list[dict[str, float]] = []
     for index in range(START_RUNS):
-        copy = folder / f"start-{index}.sqlite3"
+        copy = folder / f"start-{index}.sqlite3"  # a file no earlier run has warmed
         shutil.copyfile(full, copy)
         async with FakeDiscord() as fake:
             runs.append(await _probe(fake, copy))
     async with FakeDiscord() as fake:
         baseline = await _probe(fake, empty)
+    return _start_rows(f"{START_REMINDERS:,} reminders", runs, baseline)
+
+
+async def _postgres_start_results(base: str) -> list[Result]:
+    """The same probe on PostgreSQL: one schema seeded with START_REMINDERS, one left empty."""
+    with scratch_schema(base, "latch_bench") as full, scratch_schema(base, "latch_bench") as empty:
+        await seed(full, _many_reminders(START_REMINDERS, datetime.now(UTC)))
+        await migrated(empty)
+        runs: list[dict[str, float]] = []
+        for _ in range(START_RUNS):
+            async with FakeDiscord() as fake:
+                runs.append(await _probe(fake, full))
+        async with FakeDiscord() as fake:
+            baseline = await _probe(fake, empty)
+    return _start_rows(f"PostgreSQL: {START_REMINDERS:,} reminders", runs, baseline)
+
+
+def _start_rows(label: str, runs: list[dict[str, float]], baseline: dict[str, float]) -> list[Result]:
     if not all(run["armed_for_epoch"] > 0 for run in runs) or baseline["armed_for_epoch"] != 0:
         raise RuntimeError("the start probe did not see the seeded reminders")
 
@@ -121,7 +144,6 @@ async def _start_results(folder: Path) -> list[Result]:
     ready_ms = [run["dispatcher_ready_s"] * 1000 for run in runs]
     extras = sorted(extra_mb(run) for run in runs)
     worst = extras[-1]
-    label = f"{START_REMINDERS:,} reminders"
     return [
         summarise(f"{label}: bot.start() to dispatcher ready", ready_ms, p99_target_ms=START_TARGET_MS),
         summarise(
@@ -260,6 +282,11 @@ async def run() -> list[Result]:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         results = await _start_results(folder)
+        base = postgres_bench_url()
+        if base is None:
+            results.append(Result(f"PostgreSQL rows: left out ({NO_POSTGRES_BENCH})", 0, 0, 0, "-", None))
+        else:
+            results.extend(await _postgres_start_results(base))
         results.append(await _lateness_result(folder))
         results.append(await _burst_result(folder))
     return results

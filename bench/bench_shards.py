@@ -28,7 +28,7 @@ from tempfile import TemporaryDirectory
 
 import psycopg
 
-from bench.harness import Result, summarise
+from bench.harness import NO_POSTGRES_BENCH, Result, postgres_bench_url, summarise
 from bot.db.database import Database
 from bot.db.reminders import ReminderRepository
 from bot.db.wakeups import WakeupChannel
@@ -47,10 +47,6 @@ BURST = int(os.environ.get("LATCH_BENCH_BURST", "10000"))
 BURST_LEAD = timedelta(seconds=8)
 FIRST_USER = 910_000_000_000_000_000
 WITHIN = 120.0
-
-
-def _postgres() -> str | None:
-    return os.environ.get("LATCH_BENCH_POSTGRES_URL") or os.environ.get("LATCH_TEST_POSTGRES_URL") or None
 
 
 @asynccontextmanager
@@ -200,11 +196,9 @@ async def _burst(base: str, logs: Path) -> Result:
 
 
 async def run() -> list[Result]:
-    base = _postgres()
+    base = postgres_bench_url()
     if base is None:
-        return [
-            Result("shard processes on PostgreSQL: left out (no LATCH_TEST_POSTGRES_URL)", 0, 0, 0, "-", None)
-        ]
+        return [Result(f"shard processes on PostgreSQL: left out ({NO_POSTGRES_BENCH})", 0, 0, 0, "-", None)]
     with TemporaryDirectory() as scratch:
         logs = Path(scratch)
         return [await _lateness(base, logs), await _burst(base, logs)]

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+NO_POSTGRES_BENCH = "no LATCH_BENCH_POSTGRES_URL or LATCH_TEST_POSTGRES_URL"
+
+
+def postgres_bench_url() -> str | None:
+    """The PostgreSQL server the benchmarks' PostgreSQL rows use (each makes its own schemas on it)."""
+    return os.environ.get("LATCH_BENCH_POSTGRES_URL") or os.environ.get("LATCH_TEST_POSTGRES_URL") or None
 
 
 @dataclass(frozen=True, slots=True)

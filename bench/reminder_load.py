@@ -2,8 +2,8 @@
 
 Seeding: one reminder of each shape is stored through `ReminderRepository.create` (the real code
 path), then its row is cloned in bulk with the same columns, each clone with its own user, rule JSON
-(written by `rule_to_json`) and next fire. Thousands of single-row transactions would only measure
-SQLite commits.
+(written by `rule_to_json`) and next fire: `executemany` on SQLite, COPY on PostgreSQL. Thousands of
+single-row transactions would only measure commits.
 
 The start-up probe (`python -m bench.reminder_load start`) runs in a fresh process so that its memory
 figures belong to the bot alone: it imports the bot and every cog, reads its resident set size, then
@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
+
 from bot.clock import to_storage
 from bot.db.database import Database
 from bot.db.pump_users import PumpUserRepository
@@ -46,21 +48,23 @@ class Planned:
     dm_channel_id: int | None = None
 
 
-async def migrated(path: Path) -> None:
-    database = await Database.open(path)
+async def migrated(target: Path | str) -> None:
+    """Migrate the SQLite file at ``target`` (a path) or the PostgreSQL database ``target`` (a URL)."""
+    database = await Database.open(target)
     try:
         await database.migrate()
     finally:
         await database.close()
 
 
-async def seed(path: Path, planned: Sequence[Planned]) -> list[int]:
-    """Store `planned` in the (migrated) file at `path`; returns the reminder ids in the same order."""
+async def seed(target: Path | str, planned: Sequence[Planned]) -> list[int]:
+    """Store `planned` in ``target``, a SQLite file (a path) or a PostgreSQL database (a URL), migrated
+    here; returns the reminder ids in the same order."""
     if not planned:
         return []
     first, rest = planned[0], planned[1:]
     now = datetime.now(UTC)
-    database = await Database.open(path)
+    database = await Database.open(target)
     try:
         await database.migrate()
         repository = ReminderRepository(database)
@@ -71,31 +75,48 @@ async def seed(path: Path, planned: Sequence[Planned]) -> list[int]:
             await PumpUserRepository(database).cache_dm_channel(first.user_id, first.dm_channel_id, now=now)
     finally:
         await database.close()
+    if isinstance(target, Path):
+        return _clone_sqlite(target, rest, now)
+    return _clone_postgres(target, rest, now)
+
+
+def _reminder_row(item: Planned) -> tuple[int, str, str, str]:
+    """The columns `ReminderRepository.create` writes that differ between reminders."""
+    return item.user_id, kind_of(item.rule), rule_to_json(item.rule), item.timezone
+
+
+def _clone_sqlite(path: Path, rest: Sequence[Planned], now: datetime) -> list[int]:
     stamp = to_storage(now)
     with sqlite3.connect(path) as connection:
-        connection.executemany(  # the columns `ReminderRepository.create` writes
+        connection.executemany(
             "INSERT INTO reminders (user_id, guild_id, channel_id, kind, rule, timezone, status, "
             "next_fire_at, created_at, updated_at) VALUES (?, NULL, NULL, ?, ?, ?, 'active', ?, ?, ?)",
-            (
-                (
-                    item.user_id,
-                    kind_of(item.rule),
-                    rule_to_json(item.rule),
-                    item.timezone,
-                    to_storage(item.next_fire_at),
-                    stamp,
-                    stamp,
-                )
-                for item in rest
-            ),
+            ((*_reminder_row(item), to_storage(item.next_fire_at), stamp, stamp) for item in rest),
         )
         connection.executemany(
             "INSERT INTO pump_users (user_id, dm_channel_id, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET dm_channel_id = excluded.dm_channel_id",
             ((item.user_id, item.dm_channel_id, stamp) for item in rest),
         )
-        ids = [row[0] for row in connection.execute("SELECT id FROM reminders ORDER BY id")]
-    return ids
+        return [row[0] for row in connection.execute("SELECT id FROM reminders ORDER BY id")]
+
+
+def _clone_postgres(url: str, rest: Sequence[Planned], now: datetime) -> list[int]:
+    """COPY, PostgreSQL's bulk load; the owners' rows one per user, as `ensure_user` leaves them."""
+    owners: dict[int, int | None] = {}
+    for item in rest:
+        owners.setdefault(item.user_id, item.dm_channel_id)
+    with psycopg.connect(url) as connection, connection.cursor() as cursor:
+        existing = {row[0] for row in cursor.execute("SELECT user_id FROM pump_users")}
+        with cursor.copy("COPY pump_users (user_id, dm_channel_id, updated_at) FROM STDIN") as copy:
+            for user_id, dm_channel_id in owners.items():
+                if user_id not in existing:
+                    copy.write_row((user_id, dm_channel_id, now))
+        columns = "user_id, kind, rule, timezone, status, next_fire_at, created_at, updated_at"
+        with cursor.copy(f"COPY reminders ({columns}) FROM STDIN") as copy:
+            for item in rest:
+                copy.write_row((*_reminder_row(item), "active", item.next_fire_at, now, now))
+        return [row[0] for row in cursor.execute("SELECT id FROM reminders ORDER BY id")]
 
 
 @dataclass(frozen=True, slots=True)
