@@ -13,8 +13,14 @@ interaction as Discord does for an app installed to a member's account (only the
 the bot is not in (`add_foreign_guild`) or a group DM (`add_group_dm`), whose channels answer the bot 403.
 Shards: each gateway connection that IDENTIFYs with `shard: [id, count]` gets its own session and a READY
 listing only the servers Discord deals to that shard (`(guild_id >> 22) % count`), each followed by its
-GUILD_CREATE; `add_guild(shard=(id, count))` makes a server that lands on a given shard. Several bot
-processes can connect at once (one or more shards each); the global rate limit counts all of them.
+GUILD_CREATE; `add_guild(shard=(id, count))` makes a server that lands on a given shard. Events go where
+Discord sends them: a server's (interactions included, also from a server the bot is not in, whose
+interactions carry its guild_id) to the session of the shard that owns it, a DM's or group DM's to shard
+0, everything to an unsharded session; of several sessions of one shard (a restarted process) the newest
+connected one. `delivered_on(interaction)` tells which connections an interaction was sent on;
+`disconnect_gateway`, `send_reconnect` and `invalidate_session` act on the latest session or, with
+`shard=`, on that shard's. Several bot processes can connect at once (one or more shards each); the
+global rate limit counts all of them.
 
 Fidelity notes, matched against discord.py 2.7.1: JSON responses carry exactly
 `Content-Type: application/json` (discord.py otherwise treats the body as text), every API response
@@ -68,6 +74,7 @@ _CALLBACKS: dict[int, set[int]] = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: 
 _OPTION_TYPES: dict[type, int] = {bool: 5, int: 4, float: 10, str: 3}
 _COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
 _counter = itertools.count()
+_GUILD_EVENTS = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})  # the server's id is `id`
 WAIT = 10.0  # default bound, in seconds, for every wait_* helper
 
 
@@ -81,6 +88,12 @@ def make_fake_token(user_id: int | None = None) -> str:
     first = base64.urlsafe_b64encode(str(user_id or snowflake()).encode()).decode().rstrip("=")
     second = base64.urlsafe_b64encode(secrets.token_bytes(4)).decode().rstrip("=")
     return f"{first}.{second}.{secrets.token_urlsafe(28)}"
+
+
+def _guild_of(event: str, data: Json) -> int | None:
+    """The server a DISPATCH belongs to, which decides its shard; None for DMs and group DMs."""
+    raw = data.get("id") if event in _GUILD_EVENTS else data.get("guild_id")
+    return None if raw is None else int(raw)
 
 
 def _now_iso() -> str:
@@ -134,6 +147,7 @@ class GatewayConnection:
     received: list[Json] = field(default_factory=list)
     session_id: str | None = None
     shard: tuple[int, int] | None = None  # (id, count) from IDENTIFY, when sharded
+    dispatched: list[Json] = field(default_factory=list)  # DISPATCH frames sent on it, replays included
     close_code: int | None = None
     closed: bool = False
 
@@ -246,6 +260,7 @@ class _Rule:
 @dataclass
 class _Session:
     id: str
+    shard: tuple[int, int] | None = None  # (id, count) from IDENTIFY; None: unsharded, i.e. (0, 1)
     seq: int = 0
     sent: list[Json] = field(default_factory=list)  # dispatch frames, replayed on RESUME
     link: _Link | None = None
@@ -265,6 +280,8 @@ class _Link:
         async with self._lock:
             if self.ws.closed:
                 return
+            if payload.get("op") == 0:
+                self.record.dispatched.append(payload)
             with contextlib.suppress(ConnectionError, RuntimeError):
                 if self._zlib is None:
                     await self.ws.send_str(raw)
@@ -323,8 +340,9 @@ class FakeDiscord:
         self._nonces: dict[tuple[int, int, str], tuple[float, Json]] = {}
         self._rules: list[_Rule] = []
         self._inflight: dict[int, RecordedRequest] = {}  # id(request) -> its record, while handled
-        self._sessions: dict[str, _Session] = {}
-        self._current: _Session | None = None
+        self._sessions: dict[str, _Session] = {}  # resumable sessions by id
+        self._identified: list[_Session] = []  # every session, in IDENTIFY order
+        self._current: _Session | None = None  # the latest identified, whatever its shard
         self._links: set[_Link] = set()
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -517,6 +535,18 @@ class FakeDiscord:
     async def wait_for_sync(self, count: int = 1, *, within: float = WAIT) -> CommandSync:
         await self.wait_until(lambda: len(self.command_syncs) >= count, within, f"command sync #{count}")
         return self.command_syncs[count - 1]
+
+    def delivered_on(self, interaction: FakeInteraction) -> list[GatewayConnection]:
+        """The connections the interaction's INTERACTION_CREATE was sent on (a RESUME replay adds one)."""
+        wanted = str(interaction.id)
+        return [
+            connection
+            for connection in self.connections
+            if any(
+                frame["t"] == "INTERACTION_CREATE" and frame["d"].get("id") == wanted
+                for frame in connection.dispatched
+            )
+        ]
 
     async def wait_for_callback(self, interaction: FakeInteraction, *, within: float = WAIT) -> Json:
         return await self.wait_until(lambda: interaction.callback, within, f"callback of {interaction.id}")
@@ -1127,11 +1157,12 @@ class FakeDiscord:
             await link.close(4001, "Unknown opcode.")
 
     async def _identify(self, link: _Link, data: Json) -> None:
-        session = _Session(secrets.token_hex(16))
-        self._sessions[session.id], self._current, self.last_identify = session, session, data
-        session.link, link.session, link.record.session_id = link, session, session.id
         raw_shard = data.get("shard")
         shard = (int(raw_shard[0]), int(raw_shard[1])) if isinstance(raw_shard, list) else None
+        session = _Session(secrets.token_hex(16), shard)
+        self._sessions[session.id], self._current, self.last_identify = session, session, data
+        self._identified.append(session)
+        session.link, link.session, link.record.session_id = link, session, session.id
         link.record.shard = shard
         guilds = self.guilds_of_shard(shard)
         ready = {
@@ -1173,24 +1204,52 @@ class FakeDiscord:
         return session.seq
 
     async def dispatch_event(self, event: str, data: Json) -> int:
-        """Send a DISPATCH to the current session (replayed on RESUME if disconnected); returns its seq."""
-        if self._current is None:
+        """Send a DISPATCH on the shard Discord would use (replayed on RESUME if disconnected); its seq.
+
+        An event of a server goes to the session whose shard owns it, `(guild_id >> 22) % count`; one
+        without a server (a DM, a group DM) to shard 0. An unsharded session receives everything. Of
+        several sessions of one shard (a restarted process), the newest connected one gets it."""
+        guild_id = _guild_of(event, data)
+        if guild_id is None:
+            session = self._newest_session(lambda shard, _: shard == 0, "DMs (shard 0)")
+        else:
+            owner = guild_id >> 22
+            session = self._newest_session(lambda shard, count: shard == owner % count, f"guild {guild_id}")
+        return await self._dispatch(session, event, data)
+
+    def _newest_session(self, receives: Callable[[int, int], bool], what: str) -> _Session:
+        """The newest connected session whose (shard, count) `receives`, else the newest such one."""
+        if not self._identified:
             raise RuntimeError("no gateway session: the bot has not identified yet")
-        return await self._dispatch(self._current, event, data)
+        matching = [session for session in self._identified if receives(*(session.shard or (0, 1)))]
+        if not matching:
+            raise RuntimeError(f"no gateway session receives events of {what}")
+        connected = [session for session in matching if session.link is not None]
+        return (connected or matching)[-1]
 
-    async def disconnect_gateway(self, code: int = 4000) -> None:
-        """Drop the current connection but keep the session, as Discord does; the bot should RESUME."""
-        if self._current is not None and self._current.link is not None:
-            await self._current.link.close(code, "fake discord disconnect")
+    def _control_target(self, shard: int | None) -> _Session | None:
+        if shard is None:
+            return self._current
+        return self._newest_session(lambda shard_id, _: shard_id == shard, f"shard {shard}")
 
-    async def send_reconnect(self) -> None:
+    async def disconnect_gateway(self, code: int = 4000, *, shard: int | None = None) -> None:
+        """Drop the connection but keep the session, as Discord does; the bot should RESUME.
+
+        The latest identified session's, or with `shard` that shard's newest connected one (likewise for
+        the two methods below)."""
+        session = self._control_target(shard)
+        if session is not None and session.link is not None:
+            await session.link.close(code, "fake discord disconnect")
+
+    async def send_reconnect(self, *, shard: int | None = None) -> None:
         """Send op 7 RECONNECT: the bot should reconnect and RESUME."""
-        if self._current is not None and self._current.link is not None:
-            await self._current.link.send({"op": 7, "d": None, "s": None, "t": None})
+        session = self._control_target(shard)
+        if session is not None and session.link is not None:
+            await session.link.send({"op": 7, "d": None, "s": None, "t": None})
 
-    async def invalidate_session(self, resumable: bool = False) -> None:
+    async def invalidate_session(self, resumable: bool = False, *, shard: int | None = None) -> None:
         """Send op 9 INVALID_SESSION; when not resumable the session is forgotten (the bot re-IDENTIFYs)."""
-        session = self._current
+        session = self._control_target(shard)
         if session is not None and session.link is not None:
             if not resumable:
                 self._sessions.pop(session.id, None)

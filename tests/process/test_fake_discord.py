@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import aiohttp
 import discord
@@ -13,7 +14,7 @@ from discord.ext import commands
 from discord.http import Route
 
 from bot.endpoints import DEFAULT_API_BASE, apply_endpoints, current_endpoints, validate_token_shape
-from tests.process.fake_discord import EPHEMERAL, LOADING, FakeDiscord, make_fake_token
+from tests.process.fake_discord import EPHEMERAL, LOADING, FakeDiscord, GatewayConnection, make_fake_token
 
 TIMEOUT = 10.0
 
@@ -440,3 +441,54 @@ def test_dm_channel_for_a_non_member_keeps_the_guild_payload_small() -> None:
     assert len(fake.guild_payload()["members"]) == members_before
     fake.dm_channel_id(4343)
     assert len(fake.guild_payload()["members"]) == members_before + 1
+
+
+async def _identify_raw(
+    http: aiohttp.ClientSession, fake: FakeDiscord, shard: tuple[int, int]
+) -> aiohttp.ClientWebSocketResponse:
+    """A bare gateway connection identified as `shard`, returned once the fake sent its READY."""
+    ready_before = fake.ready_count
+    ws = await http.ws_connect(f"{fake.gateway_url}?v=10&encoding=json")
+    assert (await ws.receive_json(timeout=TIMEOUT))["op"] == 10
+    identify = {"token": fake.token, "intents": 0, "properties": {}, "shard": list(shard)}
+    await ws.send_json({"op": 2, "d": identify})
+    await fake.wait_until(lambda: fake.ready_count > ready_before, TIMEOUT, f"READY of shard {shard}")
+    return ws
+
+
+async def test_events_go_to_the_shard_of_their_server_and_dms_to_shard_0(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    fake.register_commands([{"name": "about", "description": "About"}])
+    _, on_shard_1 = fake.add_guild("Shard one", shard=(1, 2))
+    foreign_guild, foreign_channel = fake.add_foreign_guild()
+    group_dm = fake.add_group_dm(fake.user_id)
+    async with aiohttp.ClientSession() as http:
+        zero = await _identify_raw(http, fake, (0, 2))
+        one = await _identify_raw(http, fake, (1, 2))
+        shard_0, shard_1 = fake.connections
+
+        async def receivers(**where: Any) -> list[GatewayConnection]:
+            return fake.delivered_on(await fake.dispatch_slash_command("about", **where))
+
+        assert await receivers(dm=True) == [shard_0]
+        assert await receivers(channel_id=group_dm, user_install=True) == [shard_0]
+        assert await receivers(channel_id=on_shard_1) == [shard_1]
+        # A server the bot is not in still decides the shard: its interactions carry its guild_id.
+        owner = fake.connections[(foreign_guild >> 22) % 2]
+        assert await receivers(channel_id=foreign_channel, user_install=True) == [owner]
+
+        # Shard 1 identifies again (a restarted process): the newest connected session gets its events,
+        # and the older one again once the newer is gone.
+        again = await _identify_raw(http, fake, (1, 2))
+        shard_1_again = fake.connections[2]
+        assert await receivers(channel_id=on_shard_1) == [shard_1_again]
+        await again.close()
+        await fake.wait_until(lambda: shard_1_again.closed, TIMEOUT, "the second shard 1 connection closed")
+        assert await receivers(channel_id=on_shard_1) == [shard_1]
+
+        await fake.disconnect_gateway(shard=0)
+        await fake.wait_until(lambda: shard_0.closed, TIMEOUT, "shard 0 disconnected")
+        assert not shard_1.closed
+        assert await receivers(dm=True) == []  # kept for shard 0's RESUME, sent on no connection
+        await zero.close()
+        await one.close()
