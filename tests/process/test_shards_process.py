@@ -8,6 +8,9 @@ in a server on every shard and by DM; the test tells the processes as a creating
 every reminder is delivered once (one message per nonce and per reminder, one 'sent' record each),
 the dead process's claims are sent by a live one after their lease ended, and the commands were synced
 once. No sleeps: every wait is on the fake (or on the processes exiting).
+
+Two processes (SHARD_COUNT=2) on a fresh schema, and a command where Discord sends it: from a DM on
+shard 0's connection, answered by that process; from a server on shard 1, by shard 1's process.
 """
 
 from __future__ import annotations
@@ -57,12 +60,12 @@ def _created_at(message: dict[str, object]) -> datetime:
 
 @asynccontextmanager
 async def _process(
-    fake: FakeDiscord, url: str, shard: int, logs: Path, generation: int
+    fake: FakeDiscord, url: str, shard: int, logs: Path, generation: int, *, shards: int = SHARDS
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     log_path = logs / f"shard-{shard}-{generation}.log"
     env = fake.env() | {
         "DATABASE_URL": url,
-        "SHARD_COUNT": str(SHARDS),
+        "SHARD_COUNT": str(shards),
         "SHARD_IDS": str(shard),
         "REMINDER_LEASE_SECONDS": str(LEASE_SECONDS),
     }
@@ -197,4 +200,38 @@ async def test_three_shard_processes_deliver_every_reminder_once_across_a_sigkil
     # One send budget for the token across the three: barely a 429 under Discord's global limit.
     total = len(fake.requests)
     assert limit.limited <= max(1, total // 100), f"{limit.limited} of {total} requests were rate limited"
+    assert fake.unknown_requests == []
+
+
+async def test_a_dm_command_is_answered_on_shard_0_and_a_server_command_on_the_servers_shard(
+    fake_discord: FakeDiscord, database_url: str, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    fake.recommended_shards = 2
+    _, on_shard_1 = fake.add_guild("Server on shard 1", shard=(1, 2))
+
+    async with AsyncExitStack() as stack:
+        processes = [
+            await stack.enter_async_context(_process(fake, database_url, shard, tmp_path, 1, shards=2))
+            for shard in range(2)
+        ]
+        await fake.wait_until(lambda: fake.ready_shards[0] and fake.ready_shards[1], WITHIN, "both READY")
+        await fake.wait_until(lambda: fake.commands.get(None), WITHIN, "the global command tree")
+        connection = {c.shard: c for c in fake.connections if c.session_id}
+        assert set(connection) == {(0, 2), (1, 2)}
+
+        in_dm = await fake.dispatch_slash_command("about", dm=True)
+        in_server = await fake.dispatch_slash_command("about", channel_id=on_shard_1)
+
+        for interaction in (in_dm, in_server):
+            callback = await fake.wait_for_callback(interaction, within=WITHIN)
+            assert callback["type"] == 4
+            assert callback["data"]["embeds"][0]["title"] == "About Latch"
+        # Only the process holding that connection saw the interaction, so only it could answer.
+        assert fake.delivered_on(in_dm) == [connection[(0, 2)]]
+        assert fake.delivered_on(in_server) == [connection[(1, 2)]]
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            assert await asyncio.wait_for(process.wait(), WITHIN) == 0
     assert fake.unknown_requests == []
