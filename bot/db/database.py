@@ -244,10 +244,10 @@ class Database:
         together on one PostgreSQL database migrate one after the other (an advisory lock); the later
         ones find it current.
         """
-        from alembic.util import CommandError
-
         if await self._at_head():
             return []
+        from alembic.util import CommandError
+
         async with self._write_lock or _no_lock():
             try:
                 async with self.engine.connect() as connection:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
 
 from bot.db.database import MIGRATIONS, Database, head_revision, migration_scripts
 
@@ -33,3 +34,27 @@ async def test_processes_starting_together_migrate_a_fresh_database_once(empty_u
     finally:
         for database in (first, second, third):
             await database.close()
+
+
+async def test_a_process_whose_database_is_current_does_not_load_alembic(empty_url: str) -> None:
+    database = await Database.open(empty_url)
+    try:
+        await database.migrate()
+    finally:
+        await database.close()
+    check = (
+        "import asyncio, sys\n"
+        "from bot.db.database import Database\n"
+        "async def start(url):\n"
+        "    database = await Database.open(url)\n"
+        "    applied = await database.migrate()\n"
+        "    await database.close()\n"
+        "    print(applied, sorted(name for name in sys.modules if name.split('.')[0] == 'alembic'))\n"
+        "asyncio.run(start(sys.argv[1]))\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", check, empty_url, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+    assert stdout.decode().strip() == "[] []"
