@@ -371,7 +371,7 @@ def test_readme_explains_running_in_production_and_keeps_the_two_commands() -> N
 
 def test_readme_explains_growing_past_one_process() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Growing past one process", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("## Scaling out", 1)[1].split("\n## ", 1)[0]
     for point in (
         "2,500",
         "SHARD_COUNT",
