@@ -19,12 +19,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, select, update
+from sqlalchemy import Boolean, Select, and_, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.database import Database, upsert
 from bot.db.reminder_rows import NextOccurrence, ensure_user, reminder_from_row, sent_message
-from bot.db.reminders import finished_unless_snoozed
 from bot.db.schema import pump_users, reminder_deliveries, reminders
 from bot.domain.reminders.model import Delivery, Reminder, SentMessage, ends_with
 
@@ -50,6 +49,85 @@ def _this_delivery(reminder_id: int, scheduled_for: datetime) -> Any:
     return (reminder_deliveries.c.reminder_id == reminder_id) & (
         reminder_deliveries.c.scheduled_for == scheduled_for
     )
+
+
+class _Claim:
+    """The occurrences one claim takes, recorded together: 'sending' for those still within the grace,
+    'skipped' for older ones. A reminder appears once in a claim."""
+
+    def __init__(
+        self,
+        now: datetime,
+        *,
+        grace: timedelta,
+        late_after: timedelta,
+        claimed_by: str | None,
+        lease_until: datetime | None,
+    ) -> None:
+        self.now = now
+        self.grace = grace
+        self.late_after = late_after
+        self.claimed_by = claimed_by
+        self.lease_until = lease_until
+        self.sending: list[Delivery] = []
+        self.skipped: list[dict[str, Any]] = []
+
+    def another(self) -> _Claim:
+        """An empty claim with the same settings."""
+        return _Claim(
+            self.now,
+            grace=self.grace,
+            late_after=self.late_after,
+            claimed_by=self.claimed_by,
+            lease_until=self.lease_until,
+        )
+
+    def add(self, row: Any, reminder: Reminder, scheduled: datetime, upcoming: datetime | None) -> None:
+        lateness = self.now - scheduled
+        if lateness >= self.grace:
+            self.skipped.append({"reminder_id": reminder.id, "scheduled_for": scheduled})
+            return
+        self.sending.append(
+            Delivery(
+                reminder_id=reminder.id,
+                user_id=reminder.user_id,
+                channel_id=reminder.channel_id,
+                dm_channel_id=row["owner_dm"],
+                scheduled_for=scheduled,
+                late=lateness > self.late_after,
+                next_fire_at=upcoming,
+                rule=reminder.rule,
+                timezone=reminder.timezone,
+                last=ends_with(reminder, upcoming),
+            )
+        )
+
+    async def record(self, connection: AsyncConnection) -> tuple[list[Delivery], int]:
+        """Write the delivery rows: (the claims to send, how many were skipped). An occurrence that
+        already has its row (a snooze landing on a regular time) is neither."""
+        record = upsert(connection, reminder_deliveries)
+        if self.skipped:
+            await connection.execute(
+                record.values(state="skipped", late=True).on_conflict_do_nothing(), self.skipped
+            )
+        if not self.sending:
+            return [], len(self.skipped)
+        rows = [
+            {
+                "reminder_id": delivery.reminder_id,
+                "scheduled_for": delivery.scheduled_for,
+                "state": "sending",
+                "late": delivery.late,
+                "claimed_by": self.claimed_by,
+                "lease_until": self.lease_until,
+            }
+            for delivery in self.sending
+        ]
+        inserted = await connection.execute(
+            record.on_conflict_do_nothing().returning(reminder_deliveries.c.reminder_id), rows
+        )
+        new = {row[0] for row in inserted}
+        return [delivery for delivery in self.sending if delivery.reminder_id in new], len(self.skipped)
 
 
 class DeliveryRepository:
@@ -87,11 +165,13 @@ class DeliveryRepository:
         Each due reminder moves to its next occurrence after ``now`` (never a burst). An occurrence
         missed by less than ``grace`` is claimed ('sending' by ``claimed_by`` until ``lease_until``,
         marked late beyond ``late_after``); an older one is recorded as skipped. Reminders another
-        transaction is claiming right now are passed over, not waited for (PostgreSQL).
+        transaction is claiming right now are passed over, not waited for (PostgreSQL). A batch is
+        written in a few statements, not a few per reminder: the transaction, and SQLite's one writer,
+        are held for as short a time as can be.
         """
-        claimed: list[Delivery] = []
-        skipped = 0
-        lease = {"claimed_by": claimed_by, "lease_until": lease_until}
+        claim = _Claim(
+            now, grace=grace, late_after=late_after, claimed_by=claimed_by, lease_until=lease_until
+        )
         async with self._db.transaction() as connection:
             regular = (
                 (
@@ -106,6 +186,7 @@ class DeliveryRepository:
                 .mappings()
                 .all()
             )
+            moves: list[dict[str, Any]] = []
             for row in regular:
                 reminder = reminder_from_row(row)
                 scheduled: datetime = row["next_fire_at"]
@@ -116,32 +197,32 @@ class DeliveryRepository:
                     reminder, last_fire_at=scheduled, fired_count=reminder.fired_count + int(sending)
                 )
                 upcoming = next_occurrence(fired, row["owner_last_done"], now)
+                moves.append(
+                    {
+                        "b_id": reminder.id,
+                        "b_next": upcoming,
+                        "b_last": scheduled,
+                        "b_count": fired.fired_count,
+                        "b_ends": upcoming is None,
+                    }
+                )
+                claim.add(row, fired, scheduled, upcoming)
+            if moves:
+                # Nothing follows and no snooze waits: finished.
+                ends = and_(bindparam("b_ends", type_=Boolean), reminders.c.snoozed_until.is_(None))
                 await connection.execute(
                     update(reminders)
-                    .where(reminders.c.id == reminder.id)
+                    .where(reminders.c.id == bindparam("b_id"))
                     .values(
-                        next_fire_at=upcoming,
-                        last_fire_at=scheduled,
-                        fired_count=fired.fired_count,
-                        status=finished_unless_snoozed(upcoming),
+                        next_fire_at=bindparam("b_next"),
+                        last_fire_at=bindparam("b_last"),
+                        fired_count=bindparam("b_count"),
+                        status=case((ends, "finished"), else_=reminders.c.status),
                         updated_at=now,
-                    )
+                    ),
+                    moves,
                 )
-                delivery = await self._claim_one(
-                    connection,
-                    row,
-                    fired,
-                    scheduled,
-                    upcoming,
-                    now,
-                    grace=grace,
-                    late_after=late_after,
-                    lease=lease,
-                )
-                if delivery is None:
-                    skipped += 1
-                else:
-                    claimed.append(delivery)
+            claimed, skipped = await claim.record(connection)
             room = limit - len(regular)
             if room > 0:
                 snoozed = (
@@ -161,12 +242,10 @@ class DeliveryRepository:
                     .mappings()
                     .all()
                 )
-                for row in snoozed:
-                    reminder = reminder_from_row(row)
-                    scheduled = row["snoozed_until"]
+                if snoozed:
                     await connection.execute(
                         update(reminders)
-                        .where(reminders.c.id == reminder.id)
+                        .where(reminders.c.id.in_([row["id"] for row in snoozed]))
                         .values(
                             snoozed_until=None,
                             status=case(
@@ -175,65 +254,14 @@ class DeliveryRepository:
                             updated_at=now,
                         )
                     )
-                    delivery = await self._claim_one(
-                        connection,
-                        row,
-                        reminder,
-                        scheduled,
-                        reminder.next_fire_at,
-                        now,
-                        grace=grace,
-                        late_after=late_after,
-                        lease=lease,
-                    )
-                    if delivery is None:
-                        skipped += 1
-                    else:
-                        claimed.append(delivery)
+                snoozes = claim.another()
+                for row in snoozed:
+                    reminder = reminder_from_row(row)
+                    snoozes.add(row, reminder, row["snoozed_until"], reminder.next_fire_at)
+                more, more_skipped = await snoozes.record(connection)
+                claimed += more
+                skipped += more_skipped
         return claimed, skipped
-
-    @staticmethod
-    async def _claim_one(
-        connection: AsyncConnection,
-        row: Any,
-        reminder: Reminder,
-        scheduled: datetime,
-        upcoming: datetime | None,
-        now: datetime,
-        *,
-        grace: timedelta,
-        late_after: timedelta,
-        lease: dict[str, Any],
-    ) -> Delivery | None:
-        lateness = now - scheduled
-        record = upsert(connection, reminder_deliveries)
-        if lateness >= grace:
-            await connection.execute(
-                record.values(
-                    reminder_id=reminder.id, scheduled_for=scheduled, state="skipped", late=True
-                ).on_conflict_do_nothing()
-            )
-            return None
-        late = lateness > late_after
-        result = await connection.execute(
-            record.values(
-                reminder_id=reminder.id, scheduled_for=scheduled, state="sending", late=late, **lease
-            ).on_conflict_do_nothing()
-        )
-        if result.rowcount == 0:
-            return None  # this occurrence was already handled (a snooze landing on a regular time)
-        return Delivery(
-            reminder_id=reminder.id,
-            user_id=reminder.user_id,
-            channel_id=reminder.channel_id,
-            dm_channel_id=row["owner_dm"],
-            scheduled_for=scheduled,
-            late=late,
-            next_fire_at=upcoming,
-            rule=reminder.rule,
-            timezone=reminder.timezone,
-            last=ends_with(reminder, upcoming),
-        )
 
     async def recover_sending(
         self,
