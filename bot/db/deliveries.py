@@ -51,6 +51,24 @@ def _this_delivery(reminder_id: int, scheduled_for: datetime) -> Any:
     )
 
 
+def _delivery(
+    row: Any, reminder: Reminder, scheduled: datetime, upcoming: datetime | None, *, late: bool
+) -> Delivery:
+    """The delivery of ``reminder``'s occurrence at ``scheduled`` (``row`` has its owner's DM channel)."""
+    return Delivery(
+        reminder_id=reminder.id,
+        user_id=reminder.user_id,
+        channel_id=reminder.channel_id,
+        dm_channel_id=row["owner_dm"],
+        scheduled_for=scheduled,
+        late=late,
+        next_fire_at=upcoming,
+        rule=reminder.rule,
+        timezone=reminder.timezone,
+        last=ends_with(reminder, upcoming),
+    )
+
+
 class _Claim:
     """The occurrences one claim takes, recorded together: 'sending' for those still within the grace,
     'skipped' for older ones. A reminder appears once in a claim."""
@@ -87,20 +105,7 @@ class _Claim:
         if lateness >= self.grace:
             self.skipped.append({"reminder_id": reminder.id, "scheduled_for": scheduled})
             return
-        self.sending.append(
-            Delivery(
-                reminder_id=reminder.id,
-                user_id=reminder.user_id,
-                channel_id=reminder.channel_id,
-                dm_channel_id=row["owner_dm"],
-                scheduled_for=scheduled,
-                late=lateness > self.late_after,
-                next_fire_at=upcoming,
-                rule=reminder.rule,
-                timezone=reminder.timezone,
-                last=ends_with(reminder, upcoming),
-            )
-        )
+        self.sending.append(_delivery(row, reminder, scheduled, upcoming, late=lateness > self.late_after))
 
     async def record(self, connection: AsyncConnection) -> tuple[list[Delivery], int]:
         """Write the delivery rows: (the claims to send, how many were skipped). An occurrence that
@@ -320,20 +325,7 @@ class DeliveryRepository:
                 if late:
                     taken["late"] = True
                 await connection.execute(update(reminder_deliveries).where(this).values(**taken))
-                resend.append(
-                    Delivery(
-                        reminder_id=reminder.id,
-                        user_id=reminder.user_id,
-                        channel_id=reminder.channel_id,
-                        dm_channel_id=row["owner_dm"],
-                        scheduled_for=scheduled,
-                        late=late,
-                        next_fire_at=reminder.next_fire_at,
-                        rule=reminder.rule,
-                        timezone=reminder.timezone,
-                        last=ends_with(reminder, reminder.next_fire_at),
-                    )
-                )
+                resend.append(_delivery(row, reminder, scheduled, reminder.next_fire_at, late=late))
         return resend, stale
 
     async def renew_leases(self, claimed_by: str, *, lease_until: datetime) -> int:
