@@ -282,6 +282,7 @@ class LatchBot(commands.AutoShardedBot):
             scheduler=self.scheduler,
             work=self.work,
             render=self._render_for_server,
+            process_id=self.reminder_dispatcher.process_id,
             owns_guild=None if self.shard_plan.runs_all else self.shard_plan.owns_guild,
         )
         services.tip_posts.dispatcher = self.tip_post_dispatcher
@@ -294,7 +295,7 @@ class LatchBot(commands.AutoShardedBot):
             RETENTION_JOB_ID, self.apply_retention, hour=RETENTION_HOUR_UTC, minute=RETENTION_MINUTE
         )
         await self.reminder_dispatcher.start()
-        await self.tip_post_dispatcher.arm()
+        await self.tip_post_dispatcher.start()
         for name in extension_names():
             await self.load_extension(name)
         if self.shard_plan.leads:  # the commands are the bot's, not a process's: one process syncs them

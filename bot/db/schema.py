@@ -209,6 +209,10 @@ tip_schedules = Table(
     Column("last_posted_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("paused_detail", Text),
+    # The post being made: its due instant, the process making it, and when that claim ends.
+    Column("claimed_for", UTCDateTime),
+    Column("claimed_by", Text),
+    Column("lease_until", UTCDateTime),
 )
 
 tip_rotation = Table(

@@ -1,8 +1,13 @@
 """Repository for `tip_schedules` and `tip_rotation`: each server's scheduled tip post, and the tips
 already posted in its current rotation cycle.
 
-Every change a moderator makes is audited in the same transaction. The dispatcher claims a due
-schedule by moving its `next_post_at` forward before it posts, so a crash never posts twice.
+Every change a moderator makes is audited in the same transaction. The dispatcher claims a due post
+before it makes it: in one transaction the schedule's `next_post_at` moves forward and the claim is
+written (the post's due instant `claimed_for`, the process `claimed_by`, its lease `lease_until`).
+Recording the post, or pausing the schedule, clears the claim. A claim whose lease ended (its process
+stopped) is taken over by another process (`take_over`), which makes the post again with the same nonce.
+On PostgreSQL the row is read ``FOR UPDATE SKIP LOCKED``, so two claimers never wait on each other; a
+live lease keeps every other process off the schedule either way.
 """
 
 from __future__ import annotations
@@ -35,7 +40,20 @@ def _from_row(row: Any) -> TipSchedule:
         paused_reason=cast(PauseReason | None, row["paused_reason"]),
         paused_detail=json.loads(detail) if detail is not None else None,
         last_posted_at=row["last_posted_at"],
+        claimed_for=row["claimed_for"],
     )
+
+
+def _unheld(now: datetime) -> Any:
+    """No process holds the schedule: no claim, or one whose lease ended."""
+    return (
+        tip_schedules.c.claimed_for.is_(None)
+        | tip_schedules.c.lease_until.is_(None)
+        | (tip_schedules.c.lease_until <= now)
+    )
+
+
+_NO_CLAIM = {"claimed_for": None, "claimed_by": None, "lease_until": None}
 
 
 def _of(guild_id: int) -> Any:
@@ -149,13 +167,91 @@ class TipScheduleRepository:
             )
         return removed
 
-    async def claim(self, guild_id: int, *, due_at: datetime, next_post_at: datetime) -> bool:
-        """Move a due schedule to its next post. False when it changed meanwhile (set, off, paused)."""
+    async def claim(
+        self,
+        guild_id: int,
+        *,
+        due_at: datetime,
+        next_post_at: datetime,
+        now: datetime,
+        claimed_by: str | None = None,
+        lease_until: datetime | None = None,
+        claimed_for: datetime | None = None,
+    ) -> bool:
+        """Move a due schedule to its next post and, with ``claimed_for``, claim that post for
+        ``claimed_by`` until ``lease_until`` (without: the due post is skipped, nothing is claimed).
+        False when it changed meanwhile (set, off, paused, claimed by another process)."""
+        async with self._db.transaction() as connection:
+            found = await connection.scalar(
+                select(tip_schedules.c.guild_id)
+                .where(_of(guild_id), tip_schedules.c.next_post_at == due_at, _unheld(now))
+                .with_for_update(skip_locked=True)
+            )
+            if found is None:
+                return False
+            claim = {"claimed_for": claimed_for, "claimed_by": claimed_by, "lease_until": lease_until}
+            await connection.execute(
+                update(tip_schedules)
+                .where(_of(guild_id))
+                .values(next_post_at=next_post_at, **(claim if claimed_for is not None else _NO_CLAIM))
+            )
+            return True
+
+    async def claims(self) -> list[tuple[int, datetime | None]]:
+        """Every claimed post's server and the end of its lease (a process picks its own servers')."""
+        rows = await self._db.fetch_all(
+            select(tip_schedules.c.guild_id, tip_schedules.c.lease_until).where(
+                tip_schedules.c.claimed_for.is_not(None)
+            )
+        )
+        return [(row["guild_id"], row["lease_until"]) for row in rows]
+
+    async def abandoned(self, now: datetime, *, every_claim: bool = False) -> list[TipSchedule]:
+        """The schedules with a claimed post whose lease ended (its process stopped); ``every_claim``:
+        every claimed one, leases or not."""
+        claimed = tip_schedules.c.claimed_for.is_not(None)
+        rows = await self._db.fetch_all(
+            select(tip_schedules)
+            .where(claimed if every_claim else claimed & _unheld(now))
+            .order_by(tip_schedules.c.claimed_for)
+        )
+        return [_from_row(row) for row in rows]
+
+    async def take_over(
+        self,
+        guild_id: int,
+        *,
+        claimed_for: datetime,
+        now: datetime,
+        claimed_by: str,
+        lease_until: datetime,
+        every_claim: bool = False,
+    ) -> bool:
+        """Make the claim of the post due at ``claimed_for`` this process's, if its lease ended (or, with
+        ``every_claim``, whatever its lease). False when another process holds or took it, or it was
+        finished meanwhile."""
+        held = _of(guild_id) & (tip_schedules.c.claimed_for == claimed_for)
+        async with self._db.transaction() as connection:
+            found = await connection.scalar(
+                select(tip_schedules.c.guild_id)
+                .where(held if every_claim else held & _unheld(now))
+                .with_for_update(skip_locked=True)
+            )
+            if found is None:
+                return False
+            await connection.execute(
+                update(tip_schedules).where(held).values(claimed_by=claimed_by, lease_until=lease_until)
+            )
+            return True
+
+    async def release(self, guild_id: int, *, claimed_for: datetime) -> bool:
+        """Clear the claim of the post due at ``claimed_for`` (given up, or found made). False when it
+        was no longer there."""
         async with self._db.transaction() as connection:
             result = await connection.execute(
                 update(tip_schedules)
-                .where(_of(guild_id), tip_schedules.c.next_post_at == due_at)
-                .values(next_post_at=next_post_at)
+                .where(_of(guild_id), tip_schedules.c.claimed_for == claimed_for)
+                .values(**_NO_CLAIM)
             )
             return result.rowcount == 1
 
@@ -173,7 +269,13 @@ class TipScheduleRepository:
                     tip_schedules.c.channel_id == channel_id,
                     tip_schedules.c.next_post_at.is_not(None),
                 )
-                .values(next_post_at=None, paused_reason=failure.reason, paused_detail=detail, updated_at=now)
+                .values(
+                    next_post_at=None,
+                    paused_reason=failure.reason,
+                    paused_detail=detail,
+                    updated_at=now,
+                    **_NO_CLAIM,
+                )
             )
             if result.rowcount != 1:
                 return False
@@ -208,11 +310,12 @@ class TipScheduleRepository:
         now: datetime,
         posted_by: int | None = None,
         channel_id: int | None = None,
+        claimed_for: datetime | None = None,
     ) -> None:
         """Remember a posted tip, starting a new cycle first when the pool was used up.
 
-        A scheduled post (``posted_by`` None) also stamps the schedule's last post; a moderator's
-        /curate post-now is audited instead.
+        A scheduled post (``posted_by`` None) also stamps the schedule's last post and clears its claim
+        (of the post due at ``claimed_for``); a moderator's /curate post-now is audited instead.
         """
         async with self._db.transaction() as connection:
             if new_cycle:
@@ -230,6 +333,12 @@ class TipScheduleRepository:
                 await connection.execute(
                     update(tip_schedules).where(_of(guild_id)).values(last_posted_at=now)
                 )
+                if claimed_for is not None:
+                    await connection.execute(
+                        update(tip_schedules)
+                        .where(_of(guild_id), tip_schedules.c.claimed_for == claimed_for)
+                        .values(**_NO_CLAIM)
+                    )
             else:
                 await audit.record(
                     connection,

@@ -144,6 +144,7 @@ SERVER_KEYED_TABLES: tuple[str, ...] = tuple(
 
 NOT_A_MEMBER: Mapping[tuple[str, str], str] = {
     ("reminder_deliveries", "claimed_by"): "the id of the bot process sending the reminder, not a member's",
+    ("tip_schedules", "claimed_by"): "the id of the bot process making the post, not a member's",
 }
 
 

@@ -5,6 +5,8 @@
 - What to do after downtime: the latest missed post is sent once when it is less than two hours late;
   anything older is skipped to the next future post. Never a burst.
 - Which tip comes next: every tip of the pool once, in random order, before any tip is repeated.
+- Each post's nonce, the same every time that post is made: Discord keeps one message per nonce, so a
+  post made again after a crash does not appear twice.
 
 No Discord, no database: the service, the dispatcher and the repository call these. The time of day a
 moderator types is read by the same parser as reminder times (bot.domain.reminders.parsing).
@@ -13,6 +15,7 @@ moderator types is read by the same parser as reminder times (bot.domain.reminde
 from __future__ import annotations
 
 import secrets
+import zlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -110,6 +113,42 @@ def catch_up(rule: Cadenced, due_at: datetime, now: datetime) -> CatchUp:
     return CatchUp("skip", latest, missed + 1, following)
 
 
+def still_postable(claimed_for: datetime, now: datetime) -> bool:
+    """Whether a post claimed for ``claimed_for`` and left unfinished (its process stopped) is still made:
+    the same window as a post missed while the bot was down."""
+    return require_aware(now) - require_aware(claimed_for) < LATE_LIMIT
+
+
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    while True:
+        number, digit = divmod(number, 36)
+        digits = _BASE36[digit] + digits
+        if number == 0:
+            return digits
+
+
+def post_nonce(guild_id: int, claimed_for: datetime) -> str:
+    """The nonce of a server's scheduled post due at ``claimed_for``: the same text every time.
+
+    "t" + base-36 server id + "." + base-36 milliseconds since the epoch: at most 23 characters for a
+    64-bit id until 2059, within Discord's 25.
+    """
+    millis = (require_aware(claimed_for) - _EPOCH) // timedelta(milliseconds=1)
+    return f"t{_base36(guild_id)}.{_base36(millis)}"[:25]
+
+
+def drawn_by(nonce: str) -> Callable[[int], int]:
+    """A draw for `next_tip` fixed by a post's nonce: the post made again after a crash picks the tip
+    the first attempt picked, so the rotation records the tip Discord kept."""
+    seed = zlib.crc32(nonce.encode())
+    return lambda count: seed % count
+
+
 def next_tip(
     pool: Sequence[str],
     posted: Collection[str],
@@ -161,6 +200,7 @@ class TipSchedule:
     paused_reason: PauseReason | None
     paused_detail: dict[str, object] | None
     last_posted_at: datetime | None
+    claimed_for: datetime | None = None  # the post a process is making (see `still_postable`)
 
     @property
     def paused(self) -> bool:

@@ -1,23 +1,42 @@
-"""The tip-post dispatcher: one scheduler job armed for the earliest next post of any server.
+"""The tip-post dispatcher: one scheduler job armed for the earliest work of any of its servers.
 
-It claims what is due (moving the schedule's next post forward first, so a crash never posts twice),
-posts, and re-arms itself. At start it is armed from the database, so schedules survive restarts, and
-a post missed while the bot was down is sent once if less than two hours late, else skipped
-(`bot.domain.tip_posts.catch_up`). A post that fails pauses the schedule with its reason.
-`/curate post-now` posts through `post_tip` too, so both write the same rotation and audit.
+It claims what is due (in one transaction the schedule's next post moves forward and the post is claimed
+by this process, with a lease), posts with a nonce made of the server and the post's due instant,
+records the post (which clears the claim), and re-arms itself. At start it is armed from the database,
+so schedules survive restarts, and a post missed while the bot was down is sent once if less than two
+hours late, else skipped (`bot.domain.tip_posts.catch_up`). A post that fails pauses the schedule with
+its reason. `/curate post-now` posts through `post_tip` too, so both write the same rotation and audit.
+
+Several processes (shards) may share the database; each posts only for the servers on its own shards.
+A crash between claim and post leaves the claim behind. The dispatcher also wakes when a claim's lease
+on one of its servers ends: the process running that server's shard takes the claim over and makes the
+post again with the same nonce (Discord keeps one copy), or, when the post is two hours late or more,
+clears it with a log line. A process that runs every shard is alone, so at start it takes over at once
+whatever its previous run left claimed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import aiohttp
 import discord
 
 from bot.clock import Clock
 from bot.content.models import Card
-from bot.domain.tip_posts import POST_PERMISSIONS, PauseReason, PostFailed, Source, TipSchedule, catch_up
+from bot.domain.tip_posts import (
+    POST_PERMISSIONS,
+    PauseReason,
+    PostFailed,
+    Source,
+    TipSchedule,
+    catch_up,
+    post_nonce,
+    still_postable,
+)
 from bot.inflight import WorkGate
 from bot.metrics import SCHEDULED_POSTS
 from bot.scheduling import Scheduler
@@ -26,6 +45,14 @@ from bot.tip_posts.service import TipPostService
 log = logging.getLogger(__name__)
 
 DISPATCH_JOB = "tip-posts"
+# How long a claimed post stays this process's. A post gives up after half of it (`post_timeout`), so
+# the lease never ends while its post is in flight and needs no renewal. It is also how long a post a
+# crash left behind waits before it is made again, so it stays within the few minutes Discord
+# remembers a nonce when the server's shard is running.
+LEASE = timedelta(minutes=2)
+# Work a dispatch left due (a claim another process was writing at that instant, a take-over that
+# failed) is looked at again this much later, not at once and again.
+RECHECK_AFTER = timedelta(seconds=10)
 
 # Renders a card for a server (the crisis lines of a sensitive card follow the server's region).
 RenderCard = Callable[[Card, int], Awaitable[discord.Embed]]
@@ -34,6 +61,14 @@ RenderCard = Callable[[Card, int], Awaitable[discord.Embed]]
 def missing_permissions(permissions: discord.Permissions) -> list[str]:
     """The permissions a tip post needs (discord.py's names) that ``permissions`` lacks."""
     return [name for name in POST_PERMISSIONS if not getattr(permissions, name)]
+
+
+def may_succeed_later(error: BaseException) -> bool:
+    """A post that ended so may have reached Discord, or may go through later: its claim is kept and
+    the post made again, with the same nonce, when the lease ends."""
+    if isinstance(error, discord.HTTPException):
+        return error.status >= 500 or error.status == 429
+    return isinstance(error, TimeoutError | aiohttp.ClientError | OSError)
 
 
 def require_postable(channel: discord.abc.GuildChannel) -> None:
@@ -53,7 +88,9 @@ class TipPostDispatcher:
         scheduler: Scheduler,
         work: WorkGate,
         render: RenderCard,
+        process_id: str,
         owns_guild: Callable[[int], bool] | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         # With several processes, each posts only for the servers on its own shards (None: all).
         self.owns_guild = owns_guild
@@ -63,14 +100,28 @@ class TipPostDispatcher:
         self.scheduler = scheduler
         self.work = work
         self.render = render
+        self.process_id = process_id  # names this process in its claims
+        self.lease = lease
+        self.post_timeout = lease / 2
+        self._take_every_claim = False
+        self._dispatching = asyncio.Lock()
 
-    async def arm(self) -> None:
-        """Wake the dispatcher at the earliest next post of any server (now, if one is overdue)."""
-        earliest = await self.service.earliest(self.owns_guild)
+    async def start(self) -> None:
+        """Arm the first wake-up. Alone (running every shard), that wake-up also takes over every claimed
+        post at once: they were left by this process's previous run."""
+        self._take_every_claim = self.owns_guild is None
+        await self.arm()
+
+    async def arm(self, *, after_dispatch: bool = False) -> None:
+        """Wake the dispatcher at the earliest next post, or end of a claim's lease, of its servers (now,
+        if one is overdue; after a dispatch, a little later: it left that work as it could not do it)."""
+        earliest = await self.service.next_wake(self.owns_guild, every_claim=self._take_every_claim)
         if earliest is None:
             self.scheduler.remove(DISPATCH_JOB)
-        else:
-            self.scheduler.run_at(DISPATCH_JOB, max(earliest, self.clock.now()), self.dispatch)
+            return
+        now = self.clock.now()
+        when = now + RECHECK_AFTER if after_dispatch and earliest <= now else max(earliest, now)
+        self.scheduler.run_at(DISPATCH_JOB, when, self.dispatch)
 
     def stop(self) -> None:
         self.scheduler.remove(DISPATCH_JOB)
@@ -80,8 +131,9 @@ class TipPostDispatcher:
         await self.client.wait_until_ready()
         if not self.work.accepting_work:
             return
-        async with self.work.track():
+        async with self.work.track(), self._dispatching:
             try:
+                await self._recover()
                 now = self.clock.now()
                 for schedule in await self.service.due(now, self.owns_guild):
                     try:
@@ -90,14 +142,56 @@ class TipPostDispatcher:
                         SCHEDULED_POSTS.labels(outcome="failed").inc()
                         log.exception("scheduled tip post failed in server %s", schedule.guild_id)
             finally:
-                await self.arm()
+                await self.arm(after_dispatch=True)
+
+    async def _recover(self) -> None:
+        """Take over the posts whose claim's lease ended (their process stopped) and make them again."""
+        every_claim, self._take_every_claim = self._take_every_claim, False
+        for schedule in await self.service.abandoned(self.owns_guild, every_claim=every_claim):
+            claimed_for = schedule.claimed_for
+            if claimed_for is None:
+                continue
+            try:
+                taken = await self.service.take_over(
+                    schedule,
+                    claimed_by=self.process_id,
+                    lease_until=self.clock.now() + self.lease,
+                    every_claim=every_claim,
+                )
+                if not taken:
+                    continue  # another process took it, or it was finished meanwhile
+                if not still_postable(claimed_for, self.clock.now()):
+                    await self.service.release(schedule.guild_id, claimed_for=claimed_for)
+                    SCHEDULED_POSTS.labels(outcome="skipped_late").inc()
+                    log.info(
+                        "server %s: skipped the scheduled tip post of %s whose claim's lease ended "
+                        "unfinished (too late now)",
+                        schedule.guild_id,
+                        claimed_for.isoformat(),
+                    )
+                    continue
+                log.info(
+                    "server %s: making again the scheduled tip post of %s whose claim's lease ended",
+                    schedule.guild_id,
+                    claimed_for.isoformat(),
+                )
+                await self._post_claimed(schedule, claimed_for)
+            except Exception:
+                SCHEDULED_POSTS.labels(outcome="failed").inc()
+                log.exception("recovered tip post failed in server %s", schedule.guild_id)
 
     async def _run_due(self, schedule: TipSchedule, now: datetime) -> None:
         if schedule.next_post_at is None:
             return  # paused meanwhile
         plan = catch_up(schedule.rule, schedule.next_post_at, now)
+        posting = plan.action == "post"
         claimed = await self.service.claim(
-            schedule.guild_id, due_at=schedule.next_post_at, next_post_at=plan.next_at
+            schedule.guild_id,
+            due_at=schedule.next_post_at,
+            next_post_at=plan.next_at,
+            claimed_by=self.process_id,
+            lease_until=self.clock.now() + self.lease,
+            claimed_for=plan.scheduled_for if posting else None,
         )
         if not claimed:
             return
@@ -108,16 +202,33 @@ class TipPostDispatcher:
                 schedule.guild_id,
                 plan.skipped,
             )
-        if plan.action == "skip":
-            return
+        if posting:
+            await self._post_claimed(schedule, plan.scheduled_for)
+
+    async def _post_claimed(self, schedule: TipSchedule, claimed_for: datetime) -> None:
+        """Make the post this process claimed, then record it (clearing the claim) or pause the
+        schedule."""
         try:
-            await self.post_tip(schedule.guild_id, self._channel(schedule), schedule.source)
+            async with asyncio.timeout(self.post_timeout.total_seconds()):
+                await self.post_tip(
+                    schedule.guild_id, self._channel(schedule), schedule.source, claimed_for=claimed_for
+                )
         except PostFailed as failure:
             SCHEDULED_POSTS.labels(outcome="failed").inc()
             me = self.client.user
             await self.service.pause(schedule, failure, actor_id=me.id if me is not None else None)
             log.info("server %s: scheduled tip posts paused (%s)", schedule.guild_id, failure.reason)
             return
+        except Exception as error:
+            if may_succeed_later(error):
+                log.warning(
+                    "server %s: scheduled tip post not made (%r); trying again when its lease ends",
+                    schedule.guild_id,
+                    error,
+                )
+            else:
+                await self.service.release(schedule.guild_id, claimed_for=claimed_for)
+            raise
         SCHEDULED_POSTS.labels(outcome="posted").inc()
 
     def _channel(self, schedule: TipSchedule) -> discord.TextChannel:
@@ -129,18 +240,37 @@ class TipPostDispatcher:
         return channel
 
     async def post_tip(
-        self, guild_id: int, channel: discord.TextChannel, source: Source, *, posted_by: int | None = None
+        self,
+        guild_id: int,
+        channel: discord.TextChannel,
+        source: Source,
+        *,
+        posted_by: int | None = None,
+        claimed_for: datetime | None = None,
     ) -> Card:
-        """Post the server's next tip in its rotation to ``channel``; PostFailed says why it could not."""
-        card, new_cycle = await self.service.choose(guild_id, source)
+        """Post the server's next tip in its rotation to ``channel``; PostFailed says why it could not.
+
+        A scheduled post (``claimed_for``: its due instant) carries that post's nonce, which discord.py
+        sends with ``enforce_nonce``, and picks its tip by it: made again after a crash, it is the same
+        post, and Discord keeps one copy.
+        """
+        nonce = post_nonce(guild_id, claimed_for) if claimed_for is not None else None
+        card, new_cycle = await self.service.choose(guild_id, source, nonce=nonce)
+        embed = await self.render(card, guild_id)
         try:
-            await channel.send(
-                embed=await self.render(card, guild_id), allowed_mentions=discord.AllowedMentions.none()
-            )
+            if nonce is None:
+                await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+            else:
+                await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce)
         except (discord.Forbidden, discord.NotFound) as error:
             reason: PauseReason = "not_found" if error.status == 404 else "post_refused"
             raise PostFailed(reason, channel_id=channel.id, status=error.status, text=error.text) from error
         await self.service.record_post(
-            guild_id, card, new_cycle=new_cycle, posted_by=posted_by, channel_id=channel.id
+            guild_id,
+            card,
+            new_cycle=new_cycle,
+            posted_by=posted_by,
+            channel_id=channel.id,
+            claimed_for=claimed_for,
         )
         return card

@@ -1,8 +1,9 @@
 """Scheduled tip posts: a server's schedule, the pool its tips come from, and the rotation through it.
 
-The database is the truth: each schedule stores its next post (UTC). Setting or turning off a schedule
-re-arms the dispatcher (`bot.tip_posts.dispatcher`), which posts; a failed post pauses the schedule
-with its reason as a code and facts (`PostFailed`), never a sentence.
+The database is the truth: each schedule stores its next post (UTC) and the post a process is making
+(its claim and lease). Setting or turning off a schedule re-arms the dispatcher
+(`bot.tip_posts.dispatcher`), which posts; a failed post pauses the schedule with its reason as a code
+and facts (`PostFailed`), never a sentence.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from bot.clock import Clock
 from bot.content.models import Card
 from bot.db.database import Database
 from bot.db.tip_schedules import TipScheduleRepository
-from bot.domain.tip_posts import Cadenced, PostFailed, Source, TipSchedule, next_post_time, next_tip
+from bot.domain.tip_posts import (
+    Cadenced,
+    PostFailed,
+    Source,
+    TipSchedule,
+    drawn_by,
+    next_post_time,
+    next_tip,
+)
 
 
 class Rearm(Protocol):
@@ -80,18 +89,29 @@ class TipPostService:
         await self.dispatcher.arm()
         return removed
 
-    async def choose(self, guild_id: int, source: Source) -> tuple[Card, bool]:
-        """The next tip of the server's rotation, and whether it starts a new cycle."""
+    async def choose(self, guild_id: int, source: Source, *, nonce: str | None = None) -> tuple[Card, bool]:
+        """The next tip of the server's rotation, and whether it starts a new cycle. With a scheduled
+        post's ``nonce``, the same post picks the same tip each time it is made."""
         cards = {card.id: card for card in await self.pool(guild_id, source)}
         posted, last = await self.schedules.posted_this_cycle(guild_id)
-        chosen = next_tip(list(cards), posted, last=last)
+        if nonce is None:
+            chosen = next_tip(list(cards), posted, last=last)
+        else:
+            chosen = next_tip(list(cards), posted, last=last, draw=drawn_by(nonce))
         if chosen is None:
             raise PostFailed("no_server_tips" if source == "server" else "no_tips")
         card_id, new_cycle = chosen
         return cards[card_id], new_cycle
 
     async def record_post(
-        self, guild_id: int, card: Card, *, new_cycle: bool, posted_by: int | None, channel_id: int | None
+        self,
+        guild_id: int,
+        card: Card,
+        *,
+        new_cycle: bool,
+        posted_by: int | None,
+        channel_id: int | None,
+        claimed_for: datetime | None = None,
     ) -> None:
         await self.schedules.record_post(
             guild_id,
@@ -100,23 +120,76 @@ class TipPostService:
             now=self.clock.now(),
             posted_by=posted_by,
             channel_id=channel_id,
+            claimed_for=claimed_for,
         )
 
     # ------------------------------------------------------------------ for the dispatcher
 
-    async def earliest(self, owns: Callable[[int], bool] | None = None) -> datetime | None:
-        """The earliest next post; with ``owns``, of the servers it accepts (this process's shards)."""
+    async def next_wake(
+        self, owns: Callable[[int], bool] | None = None, *, every_claim: bool = False
+    ) -> datetime | None:
+        """When the dispatcher next has work, of the servers ``owns`` accepts (None: all): the earliest
+        next post, or the end of a claim's lease (``every_claim``: now, if any post is claimed)."""
+        now = self.clock.now()
         if owns is None:
-            return await self.schedules.earliest()
-        posts = await self.schedules.next_posts()
-        return min((when for guild_id, when in posts if owns(guild_id)), default=None)
+            soonest = await self.schedules.earliest()
+            posts = [] if soonest is None else [soonest]
+        else:
+            posts = [when for guild_id, when in await self.schedules.next_posts() if owns(guild_id)]
+        leases = [
+            now if every_claim or until is None else until
+            for guild_id, until in await self.schedules.claims()
+            if owns is None or owns(guild_id)
+        ]
+        return min(posts + leases, default=None)
 
     async def due(self, now: datetime, owns: Callable[[int], bool] | None = None) -> list[TipSchedule]:
         due = await self.schedules.due(now)
         return due if owns is None else [schedule for schedule in due if owns(schedule.guild_id)]
 
-    async def claim(self, guild_id: int, *, due_at: datetime, next_post_at: datetime) -> bool:
-        return await self.schedules.claim(guild_id, due_at=due_at, next_post_at=next_post_at)
+    async def claim(
+        self,
+        guild_id: int,
+        *,
+        due_at: datetime,
+        next_post_at: datetime,
+        claimed_by: str,
+        lease_until: datetime,
+        claimed_for: datetime | None,
+    ) -> bool:
+        return await self.schedules.claim(
+            guild_id,
+            due_at=due_at,
+            next_post_at=next_post_at,
+            now=self.clock.now(),
+            claimed_by=claimed_by,
+            lease_until=lease_until,
+            claimed_for=claimed_for,
+        )
+
+    async def abandoned(
+        self, owns: Callable[[int], bool] | None = None, *, every_claim: bool = False
+    ) -> list[TipSchedule]:
+        """Claimed posts of the servers ``owns`` accepts whose lease ended (``every_claim``: all)."""
+        left = await self.schedules.abandoned(self.clock.now(), every_claim=every_claim)
+        return left if owns is None else [schedule for schedule in left if owns(schedule.guild_id)]
+
+    async def take_over(
+        self, schedule: TipSchedule, *, claimed_by: str, lease_until: datetime, every_claim: bool = False
+    ) -> bool:
+        if schedule.claimed_for is None:
+            return False
+        return await self.schedules.take_over(
+            schedule.guild_id,
+            claimed_for=schedule.claimed_for,
+            now=self.clock.now(),
+            claimed_by=claimed_by,
+            lease_until=lease_until,
+            every_claim=every_claim,
+        )
+
+    async def release(self, guild_id: int, *, claimed_for: datetime) -> bool:
+        return await self.schedules.release(guild_id, claimed_for=claimed_for)
 
     async def pause(self, schedule: TipSchedule, failure: PostFailed, *, actor_id: int | None) -> bool:
         return await self.schedules.pause(

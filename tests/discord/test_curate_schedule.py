@@ -4,7 +4,7 @@ virtual time across daylight-saving changes, restarts and downtime."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,9 @@ import simcord
 from bot.app import LatchBot
 from bot.db.audit import AuditRepository
 from bot.db.tip_schedules import TipScheduleRepository
+from bot.domain.tip_posts import post_nonce
 from bot.metrics import SCHEDULED_POSTS
+from bot.tip_posts.dispatcher import LEASE
 from bot.ui.messages import TIME_HELP
 from tests.conftest import Server, answer, refusals, reopen_command_to_everyone, text
 
@@ -288,6 +290,80 @@ async def test_after_days_down_there_is_no_burst(
     await _down_then_restarted(server, simcord_bot, bot_factory, datetime(2026, 1, 4, 9, 30, tzinfo=UTC))
 
     assert [message.created_at for message in posts(tips)] == [datetime(2026, 1, 4, 9, 30, tzinfo=UTC)]
+
+
+def scheduled_sends(server: Server, channel: simcord.ChannelHandle) -> list[dict[str, Any]]:
+    """The bodies of the messages the bot posted in ``channel`` through REST."""
+    bodies = []
+    for request in server.env.http_requests:
+        if request.method == "POST" and request.path == f"/channels/{channel.id}/messages":
+            assert isinstance(request.json, dict)
+            bodies.append(request.json)
+    return bodies
+
+
+async def test_each_scheduled_post_carries_its_own_nonce(server: Server) -> None:
+    tips = server.guild.create_text_channel("tips")
+    await schedule(server, tips)
+
+    await server.env.advance_time(2 * DAY)
+
+    due = [datetime(2026, 1, 1, 9, tzinfo=UTC), datetime(2026, 1, 2, 9, tzinfo=UTC)]
+    sends = scheduled_sends(server, tips)
+    assert [body["nonce"] for body in sends] == [post_nonce(server.guild.id, when) for when in due]
+    assert all(body["enforce_nonce"] is True for body in sends)
+
+
+async def test_a_post_claimed_just_before_a_crash_is_made_at_the_restart_with_the_same_nonce(
+    server: Server, simcord_bot: LatchBot, bot_factory: Callable[[], LatchBot]
+) -> None:
+    tips = server.guild.create_text_channel("tips")
+    await schedule(server, tips)
+    due = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    simcord_bot.scheduler.shutdown()
+    await advance_to(server.env, due)
+    # What a crash between the claim and the post leaves behind: the post claimed, its lease running.
+    claimed = await TipScheduleRepository(simcord_bot.db).claim(
+        server.guild.id,
+        due_at=due,
+        next_post_at=datetime(2026, 1, 2, 9, tzinfo=UTC),
+        now=due,
+        claimed_by=simcord_bot.tip_post_dispatcher.process_id,  # type: ignore[union-attr]
+        lease_until=due + LEASE,
+        claimed_for=due,
+    )
+    assert claimed
+
+    await server.env.advance_time(30)
+    await server.env.restart_bot(bot_factory())  # alone: its previous run's claim is its own to finish
+
+    assert [message.created_at for message in posts(tips)] == [due + timedelta(seconds=30)]
+    [send] = scheduled_sends(server, tips)
+    assert send["nonce"] == post_nonce(server.guild.id, due)
+    await server.env.advance_time(DAY)
+    assert len(posts(tips)) == 2
+
+
+async def test_a_post_discord_failed_to_take_is_made_again_when_its_lease_ends(
+    server: Server, simcord_bot: LatchBot
+) -> None:
+    tips = server.guild.create_text_channel("tips")
+    await schedule(server, tips)
+    failed_before = counted("failed")
+    # The 09:00 post meets a server error: it may or may not have reached Discord.
+    server.env.inject_error("POST", f"/channels/{tips.id}/messages", status=500)
+    due = datetime(2026, 1, 1, 9, tzinfo=UTC)
+
+    await advance_to(server.env, due + LEASE - timedelta(seconds=1))
+    assert posts(tips) == []
+    assert counted("failed") == failed_before + 1
+    await advance_to(server.env, due + LEASE)
+
+    assert [message.created_at for message in posts(tips)] == [due + LEASE]
+    nonces = {body["nonce"] for body in scheduled_sends(server, tips)}
+    assert nonces == {post_nonce(server.guild.id, due)}  # every attempt was the one post
+    stored = await TipScheduleRepository(simcord_bot.db).get(server.guild.id)
+    assert stored is not None and stored.claimed_for is None and not stored.paused
 
 
 # ------------------------------------------------------------------ permissions and failures

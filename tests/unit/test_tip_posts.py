@@ -1,4 +1,4 @@
-"""Scheduled tip posts: next post across DST, the after-downtime rule, the rotation."""
+"""Scheduled tip posts: next post across DST, the after-downtime rule, the rotation, each post's nonce."""
 
 from __future__ import annotations
 
@@ -10,7 +10,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.tip_posts import LATE_LIMIT, Cadenced, catch_up, next_post_time, next_tip
+from bot.domain.tip_posts import (
+    LATE_LIMIT,
+    Cadenced,
+    catch_up,
+    drawn_by,
+    next_post_time,
+    next_tip,
+    post_nonce,
+    still_postable,
+)
 
 ZONES = ("Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC", "Pacific/Chatham")
 
@@ -182,3 +191,39 @@ def test_the_rotation_posts_every_tip_once_per_cycle(pool: list[str], rng: rando
 def test_a_tip_removed_from_the_pool_is_not_posted_and_a_new_one_joins_the_cycle() -> None:
     chosen = next_tip(["a", "c"], {"a", "b"}, last="b", draw=lambda n: 0)
     assert chosen == ("c", False)
+
+
+# ------------------------------------------------------------------ a claimed post made again
+
+
+@given(
+    st.integers(0, 2**64 - 1),
+    st.datetimes(
+        min_value=datetime(2015, 1, 1),  # noqa: DTZ001 (hypothesis takes naive bounds)
+        max_value=datetime(2059, 1, 1),  # noqa: DTZ001
+        timezones=st.just(UTC),
+    ),
+)
+def test_a_posts_nonce_is_the_same_each_time_and_fits_discord(guild_id: int, due: datetime) -> None:
+    nonce = post_nonce(guild_id, due)
+    assert nonce == post_nonce(guild_id, due.astimezone(ZoneInfo("Asia/Kolkata")))
+    assert 1 <= len(nonce) <= 25
+    assert nonce != post_nonce(guild_id, due + timedelta(milliseconds=1))
+    assert nonce != post_nonce(guild_id + 1, due)
+
+
+def test_a_nonce_names_the_server_and_the_due_instant() -> None:
+    assert post_nonce(36, datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)) == "t10.rs"
+    assert len(post_nonce(2**63, utc(2026, 1, 1, 9))) == 23
+
+
+def test_a_claimed_post_is_made_again_within_the_catch_up_window_only() -> None:
+    due = utc(2026, 1, 1, 9)
+    assert still_postable(due, due + LATE_LIMIT - timedelta(seconds=1))
+    assert not still_postable(due, due + LATE_LIMIT)
+
+
+@given(st.text(min_size=1, max_size=25), st.integers(1, 200))
+def test_a_post_made_again_draws_the_same_tip(nonce: str, count: int) -> None:
+    assert drawn_by(nonce)(count) == drawn_by(nonce)(count)
+    assert 0 <= drawn_by(nonce)(count) < count
