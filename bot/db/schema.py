@@ -8,7 +8,7 @@ with a weighted tsvector (``document``, PostgreSQL only) on PostgreSQL; the repo
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text
+from sqlalchemy import REAL, Column, ForeignKey, Integer, MetaData, Table, Text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from bot.db.types import Flag, RowId, Snowflake, UTCDateTime
@@ -230,6 +230,7 @@ bot_processes = Table(
     Column("shard_ids", Text, nullable=False),
     Column("started_at", UTCDateTime, nullable=False),
     Column("last_seen", UTCDateTime, nullable=False),
+    Column("sends_per_second", REAL),  # its share of the send budget (None: a build that records none)
 )
 
 shard_presence = Table(

@@ -6,10 +6,13 @@ the processes seen within the last `LIVE_WITHIN`. This costs one small write per
 seconds and nothing per send (a shared token bucket row would cost a write per send on one hot row,
 and a database round trip before each send). A process's bucket holds little more than one send (no
 burst), and its rate is capped so that N buckets stay under the limit in every second, not only on
-average (`SendBudget.share`). A process that crashes keeps its share until it is no longer counted
-live, so the others stay under the limit meanwhile; a process that joins is counted by the others at
-their next beat (for up to `HEARTBEAT_EVERY` the sum can then exceed the budget by the newcomer's share;
-discord.py waits out any 429 that causes).
+average (`SendBudget.share`).
+
+Each beat also records the process's rate, and a process never takes more than the others' recorded
+rates leave (`SendBudget.rate_beside`). So a process that joins starts at a trickle, and takes its
+share only once the others, at their next beat, have counted it and given up their part; the sum stays
+under the limit (but for the newcomer's first send). A process that crashes keeps its share until it
+is no longer counted live, so the others stay under the limit meanwhile.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ DISCORD_GLOBAL_LIMIT = 50  # requests a second per bot token
 # With peers, a process's bucket holds one send and a quarter: a wake-up that comes a little late (a
 # busy loop) keeps what it earned instead of slowing the pace, and no process sends a burst.
 SEND_BURST = 1.25
+# A process whose peers take the whole budget for now (it has just joined) sends at this trickle.
+TRICKLE = 0.2
 
 
 def new_process_id() -> str:
@@ -64,22 +69,20 @@ class SendBudget:
 
     async def beat(self) -> None:
         """Say this process is alive, and take its share of the budget."""
-        live = await self._repository.beat(
+        beat = await self._repository.beat(
             self.process_id,
             shard_ids=self.shard_ids,
             now=self.clock.now(),
             live_within=LIVE_WITHIN,
             forget_after=FORGET_AFTER,
+            pace=self.rate_beside,
         )
-        if live != self.processes:
-            log.info(
-                "%d bot process(es) share the send budget; pacing at %.1f/s",
-                live,
-                self.total_per_second / live,
-            )
-        self.processes = live
-        self.pacer.set_rate(self.share(live), burst=SEND_BURST)
-        metrics.PROCESSES_LIVE.set(live)
+        rate = beat.sends_per_second or self.share(beat.live)
+        if beat.live != self.processes:
+            log.info("%d bot process(es) share the send budget; pacing at %.1f/s", beat.live, rate)
+        self.processes = beat.live
+        self.pacer.set_rate(rate, burst=SEND_BURST)
+        metrics.PROCESSES_LIVE.set(beat.live)
 
     def share(self, processes: int) -> float:
         """One process's rate: its part of the budget, and no more than keeps the sum under Discord's
@@ -87,6 +90,14 @@ class SendBudget:
         second, so N processes send at most N * (rate + SEND_BURST) <= `DISCORD_GLOBAL_LIMIT`."""
         even = self.total_per_second / processes
         return max(min(even, DISCORD_GLOBAL_LIMIT / processes - SEND_BURST), 1.0)
+
+    def rate_beside(self, others: list[float | None]) -> float:
+        """This process's rate beside live processes sending at ``others``: its share, but no more than
+        they leave of the limit. (One that records no rate counts as not having counted this one.)"""
+        processes = len(others) + 1
+        assumed = self.share(processes - 1) if others else 0.0
+        taken = sum((rate if rate is not None else assumed) + SEND_BURST for rate in others)
+        return max(min(self.share(processes), DISCORD_GLOBAL_LIMIT - taken - SEND_BURST), TRICKLE)
 
     async def leave(self) -> None:
         await self._repository.leave(self.process_id)

@@ -23,7 +23,7 @@ from bot.domain.reminders.model import (
     ReminderLimit,
     delivery_nonce,
 )
-from bot.reminders.budget import DISCORD_GLOBAL_LIMIT, SEND_BURST, SendBudget
+from bot.reminders.budget import DISCORD_GLOBAL_LIMIT, SEND_BURST, TRICKLE, SendBudget
 from bot.reminders.dispatcher import GRACE, LATE_AFTER, LEASE, SENDS_PER_SECOND
 from bot.reminders.pacing import SendPacer
 from bot.reminders.service import next_occurrence
@@ -197,15 +197,19 @@ async def test_the_heartbeat_counts_live_processes_and_forgets_gone_ones(any_dat
     processes = ProcessRepository(any_database)
     live, forget = timedelta(seconds=30), timedelta(hours=1)
 
-    assert await processes.beat(A, shard_ids="0", now=NOW, live_within=live, forget_after=forget) == 1
-    assert await processes.beat(B, shard_ids="1", now=NOW, live_within=live, forget_after=forget) == 2
+    async def beat(process: str, shard: str, now: datetime) -> int:
+        found = await processes.beat(process, shard_ids=shard, now=now, live_within=live, forget_after=forget)
+        return found.live
+
+    assert await beat(A, "0", NOW) == 1
+    assert await beat(B, "1", NOW) == 2
     later = NOW + timedelta(seconds=31)  # A stopped beating (a crash): it no longer takes a share
-    assert await processes.beat(B, shard_ids="1", now=later, live_within=live, forget_after=forget) == 1
-    assert await processes.beat(C, shard_ids="2", now=later, live_within=live, forget_after=forget) == 2
+    assert await beat(B, "1", later) == 1
+    assert await beat(C, "2", later) == 2
     await processes.leave(C)
     assert await processes.live(later, within=live) == [B]
     much_later = NOW + timedelta(hours=2)
-    await processes.beat(B, shard_ids="1", now=much_later, live_within=live, forget_after=forget)
+    await beat(B, "1", much_later)
     assert await processes.live(NOW - timedelta(days=1), within=live) == [B]  # A's row is gone
 
 
@@ -265,6 +269,45 @@ async def test_each_process_paces_at_its_share_and_together_they_stay_under_the_
     await budgets[0].beat()
     assert budgets[0].processes == 2
     assert budgets[0].pacer.per_second == DISCORD_GLOBAL_LIMIT / 2 - SEND_BURST  # 23.75 (of 24)
+
+
+async def test_a_process_that_joins_takes_only_what_the_others_leave_until_they_count_it(
+    any_database: Database,
+) -> None:
+    clock = _At(NOW)
+
+    def budget(process: str, index: int) -> SendBudget:
+        pacer = SendPacer(SENDS_PER_SECOND)
+        return SendBudget(
+            any_database,
+            pacer=pacer,
+            clock=clock,
+            process_id=process,
+            shard_ids=str(index),
+            total_per_second=SENDS_PER_SECOND,
+        )
+
+    def in_one_second(budgets: list[SendBudget]) -> float:
+        return sum(each.pacer.per_second + each.pacer.burst for each in budgets)
+
+    first, second = budget(A, 0), budget(B, 1)
+    for each in (first, second, first, second):
+        await each.beat()
+    assert first.pacer.per_second == second.pacer.per_second == DISCORD_GLOBAL_LIMIT / 2 - SEND_BURST
+
+    newcomer = budget(C, 2)
+    await newcomer.beat()  # the other two still send at half the budget each: it waits its turn
+    assert newcomer.processes == 3
+    assert newcomer.pacer.per_second == TRICKLE
+    assert in_one_second([first, second]) <= DISCORD_GLOBAL_LIMIT
+
+    clock.instant = NOW + timedelta(seconds=5)
+    for each in (first, second, newcomer):  # each beat gives up a part or takes one: never too much
+        await each.beat()
+        assert in_one_second([first, second, newcomer]) <= DISCORD_GLOBAL_LIMIT + TRICKLE + SEND_BURST
+    third = DISCORD_GLOBAL_LIMIT / 3 - SEND_BURST
+    assert [each.pacer.per_second for each in (first, second, newcomer)] == pytest.approx([third] * 3)
+    assert in_one_second([first, second, newcomer]) == pytest.approx(DISCORD_GLOBAL_LIMIT)
 
 
 async def test_the_per_user_limit_holds_for_creates_from_two_processes(any_database: Database) -> None:
