@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -37,25 +37,11 @@ from bot.db.suggestions import SuggestionsRepository
 from bot.db.tip_schedules import TipScheduleRepository
 from bot.domain.reminders.model import AtRule, NewReminder, rule_to_json
 from bot.domain.suggestions import TipDraft
-from tests.db.engines import ENGINES, NO_POSTGRES, postgres_url, scratch_schema
 from tests.db.legacy import build_legacy_database, legacy_migrations
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 GUILD, MEMBER, MODERATOR, CHANNEL = 1 << 60, (1 << 62) + 7, 4242, 5151
 REVISIONS = [script.revision for script in migration_scripts().walk_revisions()][::-1]
-
-
-@pytest.fixture(params=ENGINES)
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database on each engine: a new SQLite file, or a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-        return
-    base = postgres_url()
-    if base is None:
-        pytest.skip(NO_POSTGRES)
-    with scratch_schema(base, "latch_empty") as url:
-        yield url
 
 
 @pytest_asyncio.fixture
