@@ -12,7 +12,7 @@ import logging
 import pkgutil
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -52,6 +52,7 @@ from bot.ui.replies import (
     send_ephemeral,
 )
 from bot.ui.share_views import caregiver_message
+from bot.ui.tip_post import is_scheduled_post, scheduled_post_embed
 
 log = logging.getLogger(__name__)
 
@@ -282,6 +283,7 @@ class LatchBot(commands.AutoShardedBot):
             scheduler=self.scheduler,
             work=self.work,
             render=self._render_for_server,
+            already_posted=is_scheduled_post,
             process_id=self.reminder_dispatcher.process_id,
             owns_guild=None if self.shard_plan.runs_all else self.shard_plan.owns_guild,
         )
@@ -303,9 +305,12 @@ class LatchBot(commands.AutoShardedBot):
                 self.tree, AppStateRepository(database), self.clock, self.settings.dev_guild_ids
             )
 
-    async def _render_for_server(self, card: Card, guild_id: int) -> discord.Embed:
+    async def _render_for_server(
+        self, card: Card, guild_id: int, scheduled_for: datetime | None
+    ) -> discord.Embed:
         region = (await self.services.curation.settings(guild_id)).region
-        return render_card(card, self.content, region)
+        embed = render_card(card, self.content, region)
+        return embed if scheduled_for is None else scheduled_post_embed(embed, scheduled_for)
 
     async def apply_retention(self) -> None:
         """The daily job: erase servers left more than 30 days ago; purge old delivery records and

@@ -39,6 +39,7 @@ from bot.db.pump_users import PumpUserRepository
 from bot.db.wakeups import WakeupChannel
 from bot.domain.reminders.model import Delivery, PauseReason, SentMessage
 from bot.inflight import WorkGate
+from bot.recovery import find_sent, nonce_outlived
 from bot.reminders.budget import HEARTBEAT_EVERY, SendBudget, new_process_id
 from bot.reminders.copies import CaregiverCopies
 from bot.reminders.pacing import SendPacer
@@ -51,10 +52,6 @@ DISPATCH_JOB = "reminder-dispatch"
 RETRY_AFTER_FAILURE = timedelta(minutes=1)  # a dispatch that failed (the database, say) runs again
 GRACE = timedelta(minutes=30)  # missed by less: sent once, marked late; more: skipped
 LATE_AFTER = timedelta(minutes=1)  # sent later than this after its time: marked late
-# Discord deduplicates an enforced nonce for "a few minutes". A claim a crash left behind for longer
-# is first looked for in the channel, so a copy Discord already stored is not sent again.
-NONCE_TRUSTED_FOR = timedelta(minutes=3)
-RECOVERY_HISTORY = 25  # recent messages looked through per recovered claim
 RETRY_DELAYS: tuple[float, ...] = (1.0, 4.0, 16.0)  # seconds before each retry of a 5xx/network error
 CONCURRENCY = 50
 SENDS_PER_SECOND = 48.0  # under Discord's global 50 requests/s (interaction replies are exempt from it)
@@ -404,7 +401,7 @@ class ReminderDispatcher:
         """Re-send a claim a crash left in flight, unless it is old enough to outlive the nonce and
         the channel shows Discord already has it."""
         now = self.clock.now()
-        if now - delivery.scheduled_for >= NONCE_TRUSTED_FOR and await self._already_in_channel(delivery):
+        if nonce_outlived(delivery.scheduled_for, now) and await self._already_in_channel(delivery):
             await self.repository.mark_sent(delivery, attempts=1, now=now)
             log.info("reminder %s: found already delivered before the restart", delivery.reminder_id)
             return
@@ -416,15 +413,14 @@ class ReminderDispatcher:
         if channel_id is None or me is None:
             return False  # no DM channel was ever opened, so nothing can have been sent
         kind = discord.ChannelType.text if delivery.channel_id else discord.ChannelType.private
-        channel = self.client.get_partial_messageable(channel_id, type=kind)
-        try:
-            since = delivery.scheduled_for - timedelta(seconds=1)  # `after` excludes its own millisecond
-            async for message in channel.history(limit=RECOVERY_HISTORY, after=since):
-                if message.author.id == me.id and self.already_sent(message, delivery.reminder_id):
-                    return True
-        except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError):
-            log.warning("reminder %s: could not read the channel; sending again", delivery.reminder_id)
-        return False
+        found = await find_sent(
+            self.client.get_partial_messageable(channel_id, type=kind),
+            author_id=me.id,
+            due=delivery.scheduled_for,
+            matches=lambda message: self.already_sent(message, delivery.reminder_id),
+            what=f"reminder {delivery.reminder_id}",
+        )
+        return found is not None
 
     def _spawn(self, delivery: Delivery) -> None:
         task = asyncio.create_task(self._deliver(delivery), name=f"reminder {delivery.nonce}")

@@ -11,8 +11,10 @@ Several processes (shards) may share the database; each posts only for the serve
 A crash between claim and post leaves the claim behind. The dispatcher also wakes when a claim's lease
 on one of its servers ends: the process running that server's shard takes the claim over and makes the
 post again with the same nonce (Discord keeps one copy), or, when the post is two hours late or more,
-clears it with a log line. A process that runs every shard is alone, so at start it takes over at once
-whatever its previous run left claimed.
+clears it with a log line. Discord remembers a nonce for a few minutes only, so a claim taken over
+later than that after its due instant is first looked for in the channel (`bot.recovery`): a post
+found there is recorded as made, not made again. A process that runs every shard is alone, so at start
+it takes over at once whatever its previous run left claimed.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from bot.domain.tip_posts import (
 )
 from bot.inflight import WorkGate
 from bot.metrics import SCHEDULED_POSTS
+from bot.recovery import find_sent, nonce_outlived
 from bot.scheduling import Scheduler
 from bot.tip_posts.service import TipPostService
 
@@ -54,8 +57,11 @@ LEASE = timedelta(minutes=2)
 # failed) is looked at again this much later, not at once and again.
 RECHECK_AFTER = timedelta(seconds=10)
 
-# Renders a card for a server (the crisis lines of a sensitive card follow the server's region).
-RenderCard = Callable[[Card, int], Awaitable[discord.Embed]]
+# Renders a card for a server (the crisis lines of a sensitive card follow the server's region), as the
+# scheduled post due at the instant given, if one is.
+RenderCard = Callable[[Card, int, datetime | None], Awaitable[discord.Embed]]
+# Whether a message is the scheduled post due at the instant given.
+IsScheduledPost = Callable[[discord.Message, datetime], bool]
 
 
 def missing_permissions(permissions: discord.Permissions) -> list[str]:
@@ -88,6 +94,7 @@ class TipPostDispatcher:
         scheduler: Scheduler,
         work: WorkGate,
         render: RenderCard,
+        already_posted: IsScheduledPost,
         process_id: str,
         owns_guild: Callable[[int], bool] | None = None,
         lease: timedelta = LEASE,
@@ -100,6 +107,7 @@ class TipPostDispatcher:
         self.scheduler = scheduler
         self.work = work
         self.render = render
+        self.already_posted = already_posted
         self.process_id = process_id  # names this process in its claims
         self.lease = lease
         self.post_timeout = lease / 2
@@ -170,6 +178,11 @@ class TipPostDispatcher:
                         claimed_for.isoformat(),
                     )
                     continue
+                if nonce_outlived(claimed_for, self.clock.now()):
+                    found = await self._find_posted(schedule, claimed_for)
+                    if found is not None:
+                        await self._record_found(schedule, claimed_for, found)
+                        continue
                 log.info(
                     "server %s: making again the scheduled tip post of %s whose claim's lease ended",
                     schedule.guild_id,
@@ -179,6 +192,51 @@ class TipPostDispatcher:
             except Exception:
                 SCHEDULED_POSTS.labels(outcome="failed").inc()
                 log.exception("recovered tip post failed in server %s", schedule.guild_id)
+
+    async def _find_posted(self, schedule: TipSchedule, claimed_for: datetime) -> discord.Message | None:
+        me = self.client.user
+        if me is None:
+            return None
+        channel = self.client.get_partial_messageable(
+            schedule.channel_id, guild_id=schedule.guild_id, type=discord.ChannelType.text
+        )
+        return await find_sent(
+            channel,
+            author_id=me.id,
+            due=claimed_for,
+            matches=lambda message: self.already_posted(message, claimed_for),
+            what=f"server {schedule.guild_id}: scheduled tip post of {claimed_for.isoformat()}",
+        )
+
+    async def _record_found(
+        self, schedule: TipSchedule, claimed_for: datetime, found: discord.Message
+    ) -> None:
+        """Record a post the stopped process made (its tip is the one its nonce draws), clearing the
+        claim."""
+        try:
+            card, new_cycle = await self.service.choose(
+                schedule.guild_id, schedule.source, nonce=post_nonce(schedule.guild_id, claimed_for)
+            )
+        except PostFailed:
+            # The pool emptied meanwhile: the post stands, with no tip to record it under.
+            await self.service.release(schedule.guild_id, claimed_for=claimed_for)
+            return
+        await self.service.record_post(
+            schedule.guild_id,
+            card,
+            new_cycle=new_cycle,
+            posted_by=None,
+            channel_id=schedule.channel_id,
+            claimed_for=claimed_for,
+            posted_at=found.created_at,
+        )
+        SCHEDULED_POSTS.labels(outcome="posted").inc()
+        log.info(
+            "server %s: the scheduled tip post of %s was found in the channel (message %s); not made again",
+            schedule.guild_id,
+            claimed_for.isoformat(),
+            found.id,
+        )
 
     async def _run_due(self, schedule: TipSchedule, now: datetime) -> None:
         if schedule.next_post_at is None:
@@ -256,7 +314,7 @@ class TipPostDispatcher:
         """
         nonce = post_nonce(guild_id, claimed_for) if claimed_for is not None else None
         card, new_cycle = await self.service.choose(guild_id, source, nonce=nonce)
-        embed = await self.render(card, guild_id)
+        embed = await self.render(card, guild_id, claimed_for)
         try:
             if nonce is None:
                 await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())

@@ -112,12 +112,14 @@ class TipPostService:
         posted_by: int | None,
         channel_id: int | None,
         claimed_for: datetime | None = None,
+        posted_at: datetime | None = None,
     ) -> None:
+        """Record a posted tip (made now, unless ``posted_at`` says when)."""
         await self.schedules.record_post(
             guild_id,
             card.id,
             new_cycle=new_cycle,
-            now=self.clock.now(),
+            now=posted_at or self.clock.now(),
             posted_by=posted_by,
             channel_id=channel_id,
             claimed_for=claimed_for,

@@ -1,6 +1,10 @@
-"""What /curate schedule shows: the schedule summary, and why posts are paused (with how to fix it)."""
+"""What /curate schedule shows: the schedule summary, and why posts are paused (with how to fix it).
+And the mark of a scheduled post: the embed's timestamp is the post's due instant.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 import discord
 
@@ -11,6 +15,22 @@ from bot.ui.text import counted, safe, timestamp
 
 HOW_TO_RESUME = "Fix that, then run `/curate schedule set` again to resume."
 OFF_TEXT = "Off. Turn them on with `/curate schedule set`, e.g. channel #tips, cadence daily, time 09:00."
+
+
+def scheduled_post_embed(embed: discord.Embed, due_at: datetime) -> discord.Embed:
+    """A tip card as the scheduled post due at ``due_at``: the embed's timestamp (each reader sees it
+    in local time beside the footer) is that instant, which tells this post apart from any other card
+    Latch posted in the channel (a share, a moderator's post-now, another day's post)."""
+    embed.timestamp = due_at
+    return embed
+
+
+def is_scheduled_post(message: discord.Message, due_at: datetime) -> bool:
+    """Whether ``message`` is the scheduled post due at ``due_at`` (recovery after a crash)."""
+    return any(
+        embed.timestamp is not None and abs(embed.timestamp - due_at) < timedelta(milliseconds=1)
+        for embed in message.embeds
+    )
 
 
 def describe_cadence(schedule: TipSchedule) -> str:
