@@ -23,6 +23,7 @@ from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from bot.clock import require_aware
+from bot.domain.nonces import make_nonce
 from bot.errors import Refusal
 
 Cadence = Literal["daily", "weekdays", "weekly"]
@@ -119,27 +120,13 @@ def still_postable(claimed_for: datetime, now: datetime) -> bool:
     return require_aware(now) - require_aware(claimed_for) < LATE_LIMIT
 
 
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _base36(number: int) -> str:
-    digits = ""
-    while True:
-        number, digit = divmod(number, 36)
-        digits = _BASE36[digit] + digits
-        if number == 0:
-            return digits
-
-
 def post_nonce(guild_id: int, claimed_for: datetime) -> str:
     """The nonce of a server's scheduled post due at ``claimed_for``: the same text every time.
 
     "t" + base-36 server id + "." + base-36 milliseconds since the epoch: at most 23 characters for a
     64-bit id until 2059, within Discord's 25.
     """
-    millis = (require_aware(claimed_for) - _EPOCH) // timedelta(milliseconds=1)
-    return f"t{_base36(guild_id)}.{_base36(millis)}"[:25]
+    return make_nonce("t", guild_id, require_aware(claimed_for))
 
 
 def drawn_by(nonce: str) -> Callable[[int], int]:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
+from bot.domain.nonces import make_nonce
 from bot.errors import Refusal
 from bot.limits import LIST_LIMIT
 
@@ -279,29 +280,13 @@ def rule_from_json(text: str) -> Rule:
     raise ValueError(f"not a stored reminder rule: unknown kind {kind!r}")
 
 
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _base36(number: int) -> str:
-    digits = ""
-    while True:
-        number, digit = divmod(number, 36)
-        digits = _BASE36[digit] + digits
-        if number == 0:
-            return digits
-
-
 def delivery_nonce(reminder_id: int, scheduled_for: datetime) -> str:
     """The same short text for the same occurrence, every time: Discord dedupes a resend with it.
 
     "p" + base-36 reminder id + "." + base-36 milliseconds since the epoch: 17 characters for the
     millionth reminder, and at most 25 for any id below 36**13.
     """
-    # Whole milliseconds in integers: `timestamp() * 1000` in floats can round two instants a
-    # millisecond apart to the same number.
-    millis = (as_utc(scheduled_for) - _EPOCH) // timedelta(milliseconds=1)
-    return f"p{_base36(reminder_id)}.{_base36(millis)}"[:25]
+    return make_nonce("p", reminder_id, as_utc(scheduled_for))
 
 
 class ReminderLimit(Refusal):
