@@ -12,7 +12,6 @@ server, in a schema of its own that is dropped afterwards.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import tempfile
@@ -22,7 +21,7 @@ from contextlib import ExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.harness import Result, summarise
+from bench.harness import Result, postgres_bench_url, summarise
 from bot.config import Settings
 from bot.content.loader import load_library
 from bot.content.search import (
@@ -105,15 +104,11 @@ async def _timed(index: SearchIndexRepository, suggester: Suggester, queries: tu
     return timings
 
 
-def _postgres() -> str | None:
-    return os.environ.get("LATCH_BENCH_POSTGRES_URL") or os.environ.get("LATCH_TEST_POSTGRES_URL") or None
-
-
 @asynccontextmanager
 async def _databases() -> AsyncIterator[list[tuple[str, Database]]]:
     """A fresh, migrated database on each engine available: SQLite, and PostgreSQL when configured."""
     opened: list[tuple[str, Database]] = []
-    base = _postgres()
+    base = postgres_bench_url()
     with tempfile.TemporaryDirectory() as scratch, ExitStack() as schemas:
         try:
             opened.append(("sqlite", await Database.open(Path(scratch) / "bench-search.sqlite3")))

@@ -1,4 +1,5 @@
-"""Whether a message a crash left claimed already reached the channel.
+"""Sending again: which failed sends may succeed later, and whether a message a crash left claimed
+already reached the channel.
 
 Every message Latch sends on its own carries a nonce that discord.py sends with `enforce_nonce`, but
 Discord deduplicates a nonce for "a few minutes" only. A claim taken over later than `NONCE_TRUSTED_FOR`
@@ -19,6 +20,14 @@ log = logging.getLogger(__name__)
 
 NONCE_TRUSTED_FOR = timedelta(minutes=3)
 RECOVERY_HISTORY = 25  # recent messages looked through per recovered claim
+
+
+def may_succeed_later(error: BaseException) -> bool:
+    """A send that failed so may go through later (or even have reached Discord): a server error, a
+    rate limit, the network, a timeout. Anything else (refused, not found, rejected) will fail again."""
+    if isinstance(error, discord.HTTPException):
+        return error.status >= 500 or error.status == 429
+    return isinstance(error, TimeoutError | aiohttp.ClientError | OSError)
 
 
 def nonce_outlived(due: datetime, now: datetime) -> bool:

@@ -29,7 +29,7 @@ Pace = Callable[[list[float | None]], float]
 @dataclass(frozen=True, slots=True)
 class Beat:
     live: int  # processes seen recently, this one included
-    sends_per_second: float | None  # the rate this process recorded (None without ``pace``)
+    sends_per_second: float  # the rate this process recorded
 
 
 class ProcessRepository:
@@ -44,7 +44,7 @@ class ProcessRepository:
         now: datetime,
         live_within: timedelta,
         forget_after: timedelta,
-        pace: Pace | None = None,
+        pace: Pace,
     ) -> Beat:
         """Record that ``process_id`` is alive at ``now``, with the rate ``pace`` decides from the other
         live processes' rates (seen within ``live_within``). Rows not seen for ``forget_after`` are
@@ -70,13 +70,12 @@ class ProcessRepository:
                     )
                 )
             ).all()
-            rate = pace([row[0] for row in others]) if pace is not None else None
-            if rate is not None:
-                await connection.execute(
-                    update(bot_processes)
-                    .where(bot_processes.c.process_id == process_id)
-                    .values(sends_per_second=rate)
-                )
+            rate = pace([row[0] for row in others])
+            await connection.execute(
+                update(bot_processes)
+                .where(bot_processes.c.process_id == process_id)
+                .values(sends_per_second=rate)
+            )
         return Beat(len(others) + 1, rate)
 
     async def leave(self, process_id: str) -> None:

@@ -77,7 +77,7 @@ class SendBudget:
             forget_after=FORGET_AFTER,
             pace=self.rate_beside,
         )
-        rate = beat.sends_per_second or self.share(beat.live)
+        rate = beat.sends_per_second
         if beat.live != self.processes:
             log.info("%d bot process(es) share the send budget; pacing at %.1f/s", beat.live, rate)
         self.processes = beat.live

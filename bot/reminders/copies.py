@@ -19,13 +19,13 @@ import logging
 from collections.abc import Callable, MutableMapping, Sequence
 from typing import Protocol
 
-import aiohttp
 import discord
 
 from bot.db.database import Database
 from bot.db.shares import ShareRepository
 from bot.domain.reminders.model import Delivery
 from bot.domain.reminders.sharing import copied_to_caregiver, copy_nonce
+from bot.recovery import may_succeed_later
 from bot.reminders.pacing import SendPacer
 
 
@@ -43,14 +43,6 @@ class Rendered(Protocol):
 
 
 log = logging.getLogger(__name__)
-
-
-def _retryable(error: BaseException) -> bool:
-    if isinstance(error, discord.HTTPException) and not isinstance(
-        error, discord.Forbidden | discord.NotFound
-    ):
-        return error.status >= 500 or error.status == 429
-    return isinstance(error, aiohttp.ClientError | OSError | asyncio.TimeoutError)
 
 
 class CaregiverCopies:
@@ -85,7 +77,7 @@ class CaregiverCopies:
                 await self._send(delivery, share.caregiver_id)
                 return True
             except Exception as error:
-                if _retryable(error) and attempts <= len(self.retry_delays):
+                if may_succeed_later(error) and attempts <= len(self.retry_delays):
                     await asyncio.sleep(self.retry_delays[attempts - 1])
                     continue
                 if isinstance(error, discord.NotFound):

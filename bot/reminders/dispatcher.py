@@ -39,7 +39,7 @@ from bot.db.pump_users import PumpUserRepository
 from bot.db.wakeups import WakeupChannel
 from bot.domain.reminders.model import Delivery, PauseReason, SentMessage
 from bot.inflight import WorkGate
-from bot.recovery import find_sent, nonce_outlived
+from bot.recovery import find_sent, may_succeed_later, nonce_outlived
 from bot.reminders.budget import HEARTBEAT_EVERY, SendBudget, new_process_id
 from bot.reminders.copies import CaregiverCopies
 from bot.reminders.pacing import SendPacer
@@ -98,10 +98,10 @@ def classify(error: BaseException) -> Failure:
     if isinstance(error, discord.NotFound):
         return Failure("channel_gone", pause="channel_gone", retry=False)
     if isinstance(error, discord.HTTPException):
-        if error.status >= 500 or error.status == 429:
+        if may_succeed_later(error):
             return Failure("server_error", pause=None, retry=True)
         return Failure("rejected", pause=None, retry=False)
-    if isinstance(error, aiohttp.ClientError | OSError | asyncio.TimeoutError):
+    if may_succeed_later(error):
         return Failure("network", pause=None, retry=True)
     return Failure("error", pause=None, retry=False)
 

@@ -24,7 +24,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-import aiohttp
 import discord
 
 from bot.clock import Clock
@@ -41,7 +40,7 @@ from bot.domain.tip_posts import (
 )
 from bot.inflight import WorkGate
 from bot.metrics import SCHEDULED_POSTS
-from bot.recovery import find_sent, nonce_outlived
+from bot.recovery import find_sent, may_succeed_later, nonce_outlived
 from bot.scheduling import Scheduler
 from bot.tip_posts.service import TipPostService
 
@@ -67,14 +66,6 @@ IsScheduledPost = Callable[[discord.Message, datetime], bool]
 def missing_permissions(permissions: discord.Permissions) -> list[str]:
     """The permissions a tip post needs (discord.py's names) that ``permissions`` lacks."""
     return [name for name in POST_PERMISSIONS if not getattr(permissions, name)]
-
-
-def may_succeed_later(error: BaseException) -> bool:
-    """A post that ended so may have reached Discord, or may go through later: its claim is kept and
-    the post made again, with the same nonce, when the lease ends."""
-    if isinstance(error, discord.HTTPException):
-        return error.status >= 500 or error.status == 429
-    return isinstance(error, TimeoutError | aiohttp.ClientError | OSError)
 
 
 def require_postable(channel: discord.abc.GuildChannel) -> None:

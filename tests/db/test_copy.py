@@ -73,6 +73,7 @@ async def _fill_every_table(path: Path) -> dict[str, int]:
             now=NOW,
             live_within=timedelta(seconds=30),
             forget_after=timedelta(days=1),
+            pace=lambda _: 1.0,
         )
         await PrivacyRepository(database).record_shards_up(1, [0], now=NOW)
         await SearchIndexRepository(database).rebuild_library([LIBRARY])

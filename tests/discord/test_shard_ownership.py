@@ -41,11 +41,10 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture
-def simcord_bot(bot_factory: Callable[[], LatchBot], monkeypatch: pytest.MonkeyPatch) -> LatchBot:
-    """The bot, its reminder dispatcher stopped once started. These tests are about guild work; with
-    peers the dispatcher polls every few seconds, which makes virtual days slow to pass, and its own
-    tests cover it. (Stopped inside setup_hook, so the scheduler re-arms on SimCord's clock.)"""
+def stop_reminder_dispatcher_once_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With peers the reminder dispatcher polls every few seconds, which makes virtual days slow to
+    pass; tests about guild work stop it once it has started (inside setup_hook, so the scheduler
+    re-arms on SimCord's clock). Its own tests cover it."""
     start = ReminderDispatcher.start
 
     async def start_then_stop(dispatcher: ReminderDispatcher) -> None:
@@ -53,6 +52,12 @@ def simcord_bot(bot_factory: Callable[[], LatchBot], monkeypatch: pytest.MonkeyP
         dispatcher.stop()
 
     monkeypatch.setattr(ReminderDispatcher, "start", start_then_stop)
+
+
+@pytest.fixture
+def simcord_bot(bot_factory: Callable[[], LatchBot], monkeypatch: pytest.MonkeyPatch) -> LatchBot:
+    """The bot, its reminder dispatcher stopped once started: these tests are about guild work."""
+    stop_reminder_dispatcher_once_started(monkeypatch)
     return bot_factory()
 
 

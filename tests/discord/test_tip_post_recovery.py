@@ -23,11 +23,10 @@ from bot.config import Settings
 from bot.db.tip_schedules import TipScheduleRepository
 from bot.domain.tip_posts import Cadenced, next_post_time, post_nonce
 from bot.recovery import NONCE_TRUSTED_FOR
-from bot.reminders.dispatcher import ReminderDispatcher
 from bot.tip_posts.dispatcher import LEASE
 from tests.conftest import Server
 from tests.db.engines import ENGINES, NO_POSTGRES, postgres_url, scratch_schema
-from tests.discord.test_shard_ownership import server_on_shard
+from tests.discord.test_shard_ownership import server_on_shard, stop_reminder_dispatcher_once_started
 
 DAY = timedelta(days=1)
 SECOND = timedelta(seconds=1)
@@ -55,15 +54,8 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
 
 @pytest.fixture
 def simcord_bot(bot_factory: Callable[[], LatchBot], monkeypatch: pytest.MonkeyPatch) -> LatchBot:
-    """The bot, its reminder dispatcher stopped once started (with peers it polls every few seconds;
-    these tests are about tip posts)."""
-    start = ReminderDispatcher.start
-
-    async def start_then_stop(dispatcher: ReminderDispatcher) -> None:
-        await start(dispatcher)
-        dispatcher.stop()
-
-    monkeypatch.setattr(ReminderDispatcher, "start", start_then_stop)
+    """The bot, its reminder dispatcher stopped once started: these tests are about tip posts."""
+    stop_reminder_dispatcher_once_started(monkeypatch)
     return bot_factory()
 
 

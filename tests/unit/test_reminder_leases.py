@@ -198,7 +198,9 @@ async def test_the_heartbeat_counts_live_processes_and_forgets_gone_ones(any_dat
     live, forget = timedelta(seconds=30), timedelta(hours=1)
 
     async def beat(process: str, shard: str, now: datetime) -> int:
-        found = await processes.beat(process, shard_ids=shard, now=now, live_within=live, forget_after=forget)
+        found = await processes.beat(
+            process, shard_ids=shard, now=now, live_within=live, forget_after=forget, pace=lambda _: 1.0
+        )
         return found.live
 
     assert await beat(A, "0", NOW) == 1
@@ -237,21 +239,25 @@ class _At:
         return self.instant
 
 
+def _budget(database: Database, clock: _At, process: str, shard: int) -> SendBudget:
+    """A process's share of the send budget, paced at the dispatcher's rate until its first beat."""
+    return SendBudget(
+        database,
+        pacer=SendPacer(SENDS_PER_SECOND),
+        clock=clock,
+        process_id=process,
+        shard_ids=str(shard),
+        total_per_second=SENDS_PER_SECOND,
+    )
+
+
 async def test_each_process_paces_at_its_share_and_together_they_stay_under_the_limit(
     any_database: Database,
 ) -> None:
     clock = _At(NOW)
     budgets = []
     for index, process in enumerate((A, B, C)):
-        pacer = SendPacer(SENDS_PER_SECOND)
-        budget = SendBudget(
-            any_database,
-            pacer=pacer,
-            clock=clock,
-            process_id=process,
-            shard_ids=str(index),
-            total_per_second=SENDS_PER_SECOND,
-        )
+        budget = _budget(any_database, clock, process, index)
         await budget.beat()
         budgets.append(budget)
     for budget in budgets:
@@ -277,15 +283,7 @@ async def test_a_process_that_joins_takes_only_what_the_others_leave_until_they_
     clock = _At(NOW)
 
     def budget(process: str, index: int) -> SendBudget:
-        pacer = SendPacer(SENDS_PER_SECOND)
-        return SendBudget(
-            any_database,
-            pacer=pacer,
-            clock=clock,
-            process_id=process,
-            shard_ids=str(index),
-            total_per_second=SENDS_PER_SECOND,
-        )
+        return _budget(any_database, clock, process, index)
 
     def in_one_second(budgets: list[SendBudget]) -> float:
         return sum(each.pacer.per_second + each.pacer.burst for each in budgets)
